@@ -1,6 +1,7 @@
 -- Identity: organisations, parks, people, capacities, sessions, API tokens, audit.
 -- Portable SQL (SQLite and PostgreSQL): TEXT ids (UUIDv7), TEXT timestamps in fixed-width
--- RFC 3339 UTC, BIGINT counters, BOOLEAN flags.
+-- RFC 3339 UTC, BIGINT counters, flags as BIGINT 0/1 (sqlx's Any driver cannot read
+-- SQLite BOOLEAN columns).
 
 CREATE TABLE organizations (
     id TEXT PRIMARY KEY,
@@ -40,10 +41,8 @@ CREATE TABLE people (
     -- NULL: the account cannot sign in with a password (e.g. an invited person who has
     -- not set one yet).
     password_hash TEXT,
-    active BOOLEAN NOT NULL,
+    active BIGINT NOT NULL CHECK (active IN (0, 1)),
     locale TEXT,
-    failed_logins BIGINT NOT NULL DEFAULT 0,
-    locked_until TEXT,
     created_at TEXT NOT NULL,
     CONSTRAINT people_email_key UNIQUE (email)
 );
@@ -90,6 +89,15 @@ CREATE TABLE api_tokens (
     CONSTRAINT api_tokens_secret_hash_key UNIQUE (secret_hash)
 );
 CREATE INDEX api_tokens_org_idx ON api_tokens (org_id, created_at);
+
+-- Failed sign-ins, per account (keyed by a hash of the e-mail, whether or not an account
+-- exists, so throttling reveals nothing) and per client address.
+CREATE TABLE login_throttle (
+    subject TEXT PRIMARY KEY,
+    failures BIGINT NOT NULL,
+    last_failure_at TEXT NOT NULL,
+    blocked_until TEXT
+);
 
 -- Every decision on L1, L2 and L4 data and every login, logout, failed login and token use.
 CREATE TABLE audit_events (

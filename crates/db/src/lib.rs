@@ -226,3 +226,50 @@ where
             source: Box::new(e),
         })
 }
+
+/// Reads a text column and parses it into a domain type (ids, vocabularies, timestamps).
+pub fn parsed<T: FromStr>(row: &sqlx::any::AnyRow, column: &'static str) -> Result<T, sqlx::Error>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    use sqlx::Row;
+    decode(column, &row.try_get::<String, _>(column)?)
+}
+
+/// As [`parsed`], for a nullable column.
+pub fn parsed_opt<T: FromStr>(
+    row: &sqlx::any::AnyRow,
+    column: &'static str,
+) -> Result<Option<T>, sqlx::Error>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    use sqlx::Row;
+    row.try_get::<Option<String>, _>(column)?
+        .map(|v| decode(column, &v))
+        .transpose()
+}
+
+/// Flags are stored as BIGINT 0/1 on both engines: sqlx's `Any` driver cannot describe a
+/// SQLite column declared BOOLEAN. These helpers keep that detail in one place.
+pub mod flag {
+    use sqlx::Row;
+    use sqlx::any::AnyRow;
+
+    /// The stored form of a flag.
+    pub fn to_db(value: bool) -> i64 {
+        i64::from(value)
+    }
+
+    pub fn to_db_opt(value: Option<bool>) -> Option<i64> {
+        value.map(to_db)
+    }
+
+    pub fn get(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+        Ok(row.try_get::<i64, _>(column)? != 0)
+    }
+
+    pub fn get_opt(row: &AnyRow, column: &str) -> Result<Option<bool>, sqlx::Error> {
+        Ok(row.try_get::<Option<i64>, _>(column)?.map(|v| v != 0))
+    }
+}

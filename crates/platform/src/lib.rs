@@ -1,1 +1,18 @@
+//! The platform layer shared by every business module (DESIGN.md §4).
+//!
+//! - [`refdata`]: reference data shipped with the binary (GB/T 2260 regions, GB/T 4754
+//!   industries and their service profiles), each file with its sources.
+//! - [`policy`]: the Cedar schema and policies, and the one `authorize` entry point.
+//! - [`audit`]: the audit table every access decision and sign-in event goes to.
+//! - [`gate`]: authorization and its audit record in one call, the way modules use both.
+//! - [`identity`]: organisations, parks, people, passwords, sessions, API tokens,
+//!   sign-in throttling.
 
+pub mod audit;
+pub mod gate;
+pub mod identity;
+pub mod policy;
+pub mod refdata;
+
+pub use gate::{Caller, Denied, Gate};
+pub use policy::{Action, Actor, Authz, Principal, RecordRef, Resource, Via};

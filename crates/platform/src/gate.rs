@@ -1,0 +1,190 @@
+//! The gate modules pass through: authorization by the policies plus its audit record.
+//!
+//! A module service receives a [`Caller`] from the web layer and asks the gate before it
+//! reads or writes a record. The gate asks [`Authz::authorize`] and, for records at L1, L2
+//! and L4 (and every organisation action except viewing a profile), writes the decision to
+//! the audit table on the caller's connection. A denied read is reported as
+//! [`Denied::NotFound`], so a caller cannot tell a record it may not see from one that does
+//! not exist.
+
+use std::sync::Arc;
+
+use sqlx::AnyConnection;
+use ticorr_kernel::Clock;
+
+use crate::audit::{self, AuditEvent, Outcome};
+use crate::policy::{Action, Authz, Principal, Resource};
+
+/// Who is asking, and from where.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub principal: Principal,
+    /// The client address, for the audit.
+    pub ip: Option<String>,
+}
+
+impl Caller {
+    pub fn anonymous() -> Self {
+        Caller {
+            principal: Principal::Anonymous,
+            ip: None,
+        }
+    }
+}
+
+/// Why the gate said no.
+#[derive(Debug, thiserror::Error)]
+pub enum Denied {
+    /// Reads of records the caller may not see look exactly like missing records.
+    #[error("not found")]
+    NotFound,
+    /// The caller may see the resource but not do this to it.
+    #[error("forbidden")]
+    Forbidden,
+    #[error(transparent)]
+    Storage(#[from] sqlx::Error),
+}
+
+/// Authorization and audit, shared by every module. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Gate {
+    authz: Arc<Authz>,
+    clock: Clock,
+}
+
+/// Proof that the gate allowed an action; services that change data take one.
+#[derive(Debug)]
+pub struct Permit {
+    pub action: Action,
+}
+
+fn audited(action: Action, resource: &Resource) -> bool {
+    match resource {
+        Resource::Record(r) => r.level.is_audited(),
+        Resource::Organization(_) => action != Action::ViewProfile,
+    }
+}
+
+fn event(
+    caller: &Caller,
+    at: ticorr_kernel::Timestamp,
+    action: Action,
+    resource: &Resource,
+    allowed: bool,
+) -> AuditEvent {
+    let mut e = AuditEvent::by(
+        &caller.principal,
+        at,
+        action.as_str(),
+        if allowed {
+            Outcome::Allow
+        } else {
+            Outcome::Deny
+        },
+    );
+    e.ip = caller.ip.clone();
+    match resource {
+        Resource::Record(r) => {
+            e.resource_type = Some(r.kind.to_owned());
+            e.resource_id = Some(r.id.clone());
+            e.resource_org_id = Some(r.owner);
+            e.level = Some(r.level);
+        }
+        Resource::Organization(o) => {
+            e.resource_type = Some("organization".to_owned());
+            e.resource_id = Some(o.id.to_string());
+            e.resource_org_id = Some(o.id);
+        }
+    }
+    e
+}
+
+impl Gate {
+    pub fn new(authz: Arc<Authz>, clock: Clock) -> Self {
+        Gate { authz, clock }
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    pub fn authz(&self) -> &Authz {
+        &self.authz
+    }
+
+    /// The decision alone, with no audit: for deciding what to *offer* (which buttons and
+    /// links a page shows). Never use it to guard data; use [`Gate::check`].
+    pub fn would_allow(&self, caller: &Caller, action: Action, resource: &Resource) -> bool {
+        self.authz.authorize(&caller.principal, action, resource)
+    }
+
+    /// Decides, audits when the level calls for it, and returns a permit or the denial.
+    /// Reads that are denied come back as `NotFound`; other denials as `Forbidden`.
+    pub async fn check(
+        &self,
+        conn: &mut AnyConnection,
+        caller: &Caller,
+        action: Action,
+        resource: &Resource,
+    ) -> Result<Permit, Denied> {
+        let allowed = self.authz.authorize(&caller.principal, action, resource);
+        if audited(action, resource) {
+            audit::record(
+                conn,
+                &[event(caller, self.clock.now(), action, resource, allowed)],
+            )
+            .await?;
+        }
+        if allowed {
+            Ok(Permit { action })
+        } else if matches!(
+            action,
+            Action::Read | Action::ViewProfile | Action::ViewMembers
+        ) {
+            Err(Denied::NotFound)
+        } else {
+            // A write to a record the caller cannot even read is also reported as missing.
+            let readable = self.authz.authorize(
+                &caller.principal,
+                match resource {
+                    Resource::Record(_) => Action::Read,
+                    Resource::Organization(_) => Action::ViewProfile,
+                },
+                resource,
+            );
+            Err(if readable {
+                Denied::Forbidden
+            } else {
+                Denied::NotFound
+            })
+        }
+    }
+
+    /// Keeps the items the caller may `action`, auditing each audited decision in one
+    /// batch. Lists use this after a query that was already scoped to what the caller could
+    /// possibly see, so the policies stay the final word on every row.
+    pub async fn filter<T>(
+        &self,
+        conn: &mut AnyConnection,
+        caller: &Caller,
+        action: Action,
+        items: Vec<T>,
+        resource_of: impl Fn(&T) -> Resource,
+    ) -> Result<Vec<T>, Denied> {
+        let now = self.clock.now();
+        let mut events = Vec::new();
+        let mut kept = Vec::with_capacity(items.len());
+        for item in items {
+            let resource = resource_of(&item);
+            let allowed = self.authz.authorize(&caller.principal, action, &resource);
+            if audited(action, &resource) {
+                events.push(event(caller, now, action, &resource, allowed));
+            }
+            if allowed {
+                kept.push(item);
+            }
+        }
+        audit::record(conn, &events).await?;
+        Ok(kept)
+    }
+}

@@ -1,0 +1,432 @@
+//! The access matrix: every principal kind × data level × action, decided by the policies.
+//!
+//! `docs/access-matrix.md` is generated from here (`ticorr access-matrix`), and a test
+//! enumerates the whole matrix against both the policies and the rules of DESIGN.md §2, so
+//! neither the document nor the policies can drift unnoticed.
+
+use std::fmt::Write as _;
+
+use ticorr_kernel::{Level, OrgId, OrgKind, PersonId, Role, SessionId, TokenId};
+use uuid::Uuid;
+
+use super::{Action, Actor, Authz, OrgRef, Principal, RecordRef, Resource, Via};
+
+/// How the principal relates to the record's owner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Relation {
+    /// A person of the organisation that owns the record.
+    Owner,
+    /// A person of the management of the park the record belongs to.
+    ParkManagement,
+    /// A person of an enterprise settled in the park the record belongs to.
+    SettledInPark,
+    /// A person of an unrelated organisation.
+    Other,
+}
+
+impl Relation {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Relation::Owner => "owner organisation",
+            Relation::ParkManagement => "management of the record's park",
+            Relation::SettledInPark => "settled in the record's park",
+            Relation::Other => "other organisation",
+        }
+    }
+
+    /// The relations an organisation kind can have to a record.
+    pub fn for_kind(kind: OrgKind) -> Vec<Relation> {
+        let mut out = vec![Relation::Owner];
+        match kind {
+            OrgKind::Park => out.push(Relation::ParkManagement),
+            OrgKind::Enterprise => out.push(Relation::SettledInPark),
+            _ => {}
+        }
+        out.push(Relation::Other);
+        out
+    }
+}
+
+/// Special conditions on an otherwise normal principal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Condition {
+    Normal,
+    /// The principal's organisation is still waiting for verification.
+    OrgPending,
+    /// The person's account is disabled.
+    Disabled,
+    /// The request uses an API token not issued for the action.
+    TokenWithoutScope,
+    /// The request uses an API token issued for the action.
+    TokenWithScope,
+}
+
+fn fixed_org(n: u128) -> OrgId {
+    OrgId::from_uuid(Uuid::from_u128(n))
+}
+
+const OWNER: u128 = 1;
+const PARK: u128 = 2;
+const OTHER: u128 = 3;
+const OTHER_PARK: u128 = 4;
+
+/// A person of `kind` with `relation` to a record owned by organisation OWNER in park PARK.
+pub fn principal(
+    kind: OrgKind,
+    relation: Relation,
+    role: Role,
+    condition: Condition,
+    action: Action,
+) -> Principal {
+    let (org_id, org_parks) = match relation {
+        Relation::Owner => (fixed_org(OWNER), vec![fixed_org(PARK)]),
+        Relation::ParkManagement => (fixed_org(PARK), vec![]),
+        Relation::SettledInPark => (fixed_org(OTHER), vec![fixed_org(PARK)]),
+        Relation::Other => (
+            fixed_org(OTHER),
+            if kind == OrgKind::Enterprise {
+                vec![fixed_org(OTHER_PARK)]
+            } else {
+                vec![]
+            },
+        ),
+    };
+    let via = match condition {
+        Condition::TokenWithoutScope => Via::Token {
+            id: TokenId::from_uuid(Uuid::from_u128(9)),
+            scopes: Action::ALL
+                .iter()
+                .copied()
+                .filter(|a| *a != action)
+                .collect(),
+        },
+        Condition::TokenWithScope => Via::Token {
+            id: TokenId::from_uuid(Uuid::from_u128(9)),
+            scopes: vec![action],
+        },
+        _ => Via::Session(SessionId::from_uuid(Uuid::from_u128(8))),
+    };
+    Principal::Person(Box::new(Actor {
+        person_id: PersonId::from_uuid(Uuid::from_u128(7)),
+        display_name: "matrix".into(),
+        org_id,
+        org_kind: kind,
+        org_name: "matrix".into(),
+        org_verified: condition != Condition::OrgPending,
+        org_parks,
+        role,
+        capacities: vec![],
+        active: condition != Condition::Disabled,
+        via,
+    }))
+}
+
+/// The record every matrix row is decided against.
+pub fn record(level: Level) -> Resource {
+    Resource::Record(RecordRef {
+        kind: "equipment",
+        id: "matrix".into(),
+        level,
+        owner: fixed_org(OWNER),
+        parks: vec![fixed_org(PARK)],
+    })
+}
+
+/// The organisation resource for organisation actions: the principal's own (OWNER) or another.
+pub fn organization(own: bool, verified: bool) -> Resource {
+    Resource::Organization(OrgRef {
+        id: if own {
+            fixed_org(OWNER)
+        } else {
+            fixed_org(OTHER_PARK + 1)
+        },
+        kind: OrgKind::Enterprise,
+        verified,
+    })
+}
+
+fn mark(allowed: bool) -> &'static str {
+    if allowed { "allow" } else { "—" }
+}
+
+/// Renders the whole matrix as Markdown, decided by `authz`.
+pub fn render(authz: &Authz) -> String {
+    let mut out = String::new();
+    out.push_str(
+        "# Access matrix\n\n\
+         Generated from the Cedar policies in `policies/` by `ticorr access-matrix`; do not edit by hand.\n\
+         A test enumerates every principal kind × level × action against the policies and against the rules\n\
+         of the four data levels, and fails when this file differs from what the policies decide.\n\n\
+         Records of every module carry one level and one owning organisation. In the tables, *allow* means\n\
+         the policies permit the action and *—* means they deny it; a denied read of an existing record\n\
+         answers 404, exactly as for a record that does not exist. The role inside the organisation\n\
+         (`admin`, `member`) does not change any record decision; both are enumerated by the test.\n\n",
+    );
+    let levels = Level::ALL;
+    for action in Action::RECORD {
+        let _ = writeln!(out, "## Records: `{action}`\n");
+        out.push_str("| principal | relation to the record |");
+        for l in levels {
+            let _ = write!(out, " {} `{}` |", l.label(), l.as_str());
+        }
+        out.push_str("\n|---|---|");
+        for _ in levels {
+            out.push_str("---|");
+        }
+        out.push('\n');
+        let anon = Principal::Anonymous;
+        out.push_str("| anonymous visitor | — |");
+        for l in levels {
+            let _ = write!(
+                out,
+                " {} |",
+                mark(authz.authorize(&anon, *action, &record(l)))
+            );
+        }
+        out.push('\n');
+        for kind in OrgKind::ALL {
+            for relation in Relation::for_kind(*kind) {
+                let p = principal(*kind, relation, Role::Member, Condition::Normal, *action);
+                let _ = write!(out, "| `{kind}` | {} |", relation.describe());
+                for l in levels {
+                    let _ = write!(out, " {} |", mark(authz.authorize(&p, *action, &record(l))));
+                }
+                out.push('\n');
+            }
+        }
+        for (condition, text) in [
+            (Condition::OrgPending, "organisation pending verification"),
+            (Condition::Disabled, "account disabled"),
+            (
+                Condition::TokenWithoutScope,
+                "API token not issued for this action",
+            ),
+        ] {
+            let p = principal(
+                OrgKind::Enterprise,
+                Relation::Owner,
+                Role::Admin,
+                condition,
+                *action,
+            );
+            let _ = write!(out, "| any kind, {text} | owner organisation |");
+            for l in levels {
+                let _ = write!(out, " {} |", mark(authz.authorize(&p, *action, &record(l))));
+            }
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+
+    out.push_str("## Organisations\n\n");
+    out.push_str("| principal | organisation |");
+    for a in Action::ORGANIZATION {
+        let _ = write!(out, " `{a}` |");
+    }
+    out.push_str("\n|---|---|");
+    for _ in Action::ORGANIZATION {
+        out.push_str("---|");
+    }
+    out.push('\n');
+    for verified in [true, false] {
+        let status = if verified { "verified" } else { "pending" };
+        let _ = write!(out, "| anonymous visitor | another, {status} |");
+        for a in Action::ORGANIZATION {
+            let _ = write!(
+                out,
+                " {} |",
+                mark(authz.authorize(&Principal::Anonymous, *a, &organization(false, verified)))
+            );
+        }
+        out.push('\n');
+    }
+    for kind in OrgKind::ALL {
+        for role in Role::ALL {
+            for (own, verified) in [(true, true), (false, true), (false, false)] {
+                let what = match (own, verified) {
+                    (true, _) => "its own".to_owned(),
+                    (false, v) => format!("another, {}", if v { "verified" } else { "pending" }),
+                };
+                let _ = write!(out, "| `{kind}` {role} | {what} |");
+                for a in Action::ORGANIZATION {
+                    let p = principal(*kind, Relation::Owner, *role, Condition::Normal, *a);
+                    let _ = write!(
+                        out,
+                        " {} |",
+                        mark(authz.authorize(&p, *a, &organization(own, verified)))
+                    );
+                }
+                out.push('\n');
+            }
+        }
+    }
+    out.push_str(
+        "\nA person whose own organisation is still pending sees and manages only that organisation:\n\
+         its profile, its members and (as admin) its people and tokens.\n",
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rules of DESIGN.md §2, written independently of the policies.
+    fn expected_record(
+        kind: OrgKind,
+        relation: Relation,
+        condition: Condition,
+        level: Level,
+        action: Action,
+    ) -> bool {
+        if condition == Condition::TokenWithoutScope {
+            return false;
+        }
+        if level == Level::Public && action == Action::Read {
+            return true;
+        }
+        if matches!(condition, Condition::OrgPending | Condition::Disabled) {
+            return false;
+        }
+        if kind == OrgKind::Regulator && level == Level::Private && action == Action::Read {
+            return false;
+        }
+        if relation == Relation::Owner {
+            return true;
+        }
+        if action != Action::Read {
+            return false;
+        }
+        match level {
+            Level::Private => false,
+            Level::Park => matches!(relation, Relation::ParkManagement | Relation::SettledInPark),
+            Level::Industry | Level::Public => true,
+            Level::Macro => matches!(kind, OrgKind::Regulator | OrgKind::Research),
+        }
+    }
+
+    fn expected_org(
+        kind: OrgKind,
+        role: Role,
+        own: bool,
+        verified: bool,
+        condition: Condition,
+        action: Action,
+    ) -> bool {
+        if condition == Condition::TokenWithoutScope {
+            return false;
+        }
+        let active = condition != Condition::Disabled;
+        let org_verified = condition != Condition::OrgPending;
+        let operator = kind == OrgKind::Operator && active && org_verified;
+        match action {
+            Action::ViewProfile => verified || (own && active) || operator,
+            Action::ViewMembers => own && active,
+            Action::ManagePeople | Action::ManageTokens => own && active && role == Role::Admin,
+            Action::Verify => operator,
+            _ => unreachable!("not an organisation action"),
+        }
+    }
+
+    const CONDITIONS: [Condition; 5] = [
+        Condition::Normal,
+        Condition::OrgPending,
+        Condition::Disabled,
+        Condition::TokenWithoutScope,
+        Condition::TokenWithScope,
+    ];
+
+    #[test]
+    fn every_record_decision_matches_the_data_levels() {
+        let authz = Authz::load().unwrap();
+        let mut checked = 0;
+        for kind in OrgKind::ALL {
+            for relation in Relation::for_kind(*kind) {
+                for role in Role::ALL {
+                    for condition in CONDITIONS {
+                        for level in Level::ALL {
+                            for action in Action::RECORD {
+                                let p = principal(*kind, relation, *role, condition, *action);
+                                let got = authz.authorize(&p, *action, &record(level));
+                                let want =
+                                    expected_record(*kind, relation, condition, level, *action);
+                                assert_eq!(
+                                    got, want,
+                                    "{kind} {role} ({relation:?}, {condition:?}) {action} on {level}"
+                                );
+                                checked += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for level in Level::ALL {
+            for action in Action::RECORD {
+                let got = authz.authorize(&Principal::Anonymous, *action, &record(level));
+                assert_eq!(
+                    got,
+                    level == Level::Public && *action == Action::Read,
+                    "anonymous {action} on {level}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(
+            checked > 1000,
+            "the matrix was enumerated ({checked} cells)"
+        );
+    }
+
+    #[test]
+    fn every_organization_decision_matches_the_rules() {
+        let authz = Authz::load().unwrap();
+        for kind in OrgKind::ALL {
+            for role in Role::ALL {
+                for condition in CONDITIONS {
+                    // The principal's own organisation is verified unless the condition says
+                    // it is pending.
+                    let own_verified = condition != Condition::OrgPending;
+                    for (own, verified) in [(true, own_verified), (false, true), (false, false)] {
+                        for action in Action::ORGANIZATION {
+                            let p = principal(*kind, Relation::Owner, *role, condition, *action);
+                            let got = authz.authorize(&p, *action, &organization(own, verified));
+                            let want =
+                                expected_org(*kind, *role, own, verified, condition, *action);
+                            assert_eq!(
+                                got, want,
+                                "{kind} {role} {condition:?} {action} own={own} verified={verified}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        for verified in [true, false] {
+            for action in Action::ORGANIZATION {
+                let got = authz.authorize(
+                    &Principal::Anonymous,
+                    *action,
+                    &organization(false, verified),
+                );
+                assert_eq!(got, *action == Action::ViewProfile && verified);
+            }
+        }
+    }
+
+    #[test]
+    fn the_access_matrix_document_is_what_the_policies_decide() {
+        let authz = Authz::load().unwrap();
+        let rendered = render(&authz);
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/access-matrix.md");
+        if std::env::var_os("TICORR_BLESS").is_some() {
+            std::fs::write(path, &rendered).unwrap();
+        }
+        let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            on_disk == rendered,
+            "docs/access-matrix.md is out of date: run `ticorr access-matrix > docs/access-matrix.md` \
+             (or this test with TICORR_BLESS=1)"
+        );
+    }
+}
