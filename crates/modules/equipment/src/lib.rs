@@ -1,1 +1,423 @@
+//! The equipment registry: the titanium heat exchangers, condensers, evaporators, heaters
+//! and coils that standards, cases, risk and monitoring all refer to.
+//!
+//! This file is the module's public service API, the only thing the web layer and other
+//! modules call. Every read and write goes through the platform's [`Gate`]: reads of items
+//! the caller may not see answer "not found", exactly as for items that do not exist.
+//! Items are L1 (`private`) by default; an owner may share an item with its park (L2).
+//!
+//! Operating conditions carry the risk model's input names and units, so
+//! [`Equipment::risk_inputs`] hands an item to the risk engine without translation.
 
+mod model;
+mod store;
+pub mod tabular;
+
+use serde::Serialize;
+use ticorr_db::Db;
+use ticorr_kernel::{EquipmentId, FieldErrors, Level, OrgId, Page, PageRequest};
+use ticorr_platform::policy::{Action, RecordRef, Resource};
+use ticorr_platform::{Caller, Denied, Gate};
+
+pub use model::{Equipment, EquipmentInput, FIELDS, Field, ValidEquipment};
+pub use store::ListFilter;
+pub use tabular::{ExportFormat, ImportReport, RowError};
+
+/// The record kind the policies and the audit see.
+pub const RECORD_KIND: &str = "equipment";
+
+/// The most rows one import file may hold.
+pub const MAX_IMPORT_ROWS: usize = 10_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EquipmentError {
+    #[error("invalid input: {0}")]
+    Invalid(FieldErrors),
+    #[error("the import file has errors; nothing was imported")]
+    Import(Vec<RowError>),
+    #[error("the file could not be read: {0}")]
+    Unreadable(String),
+    #[error("not found")]
+    NotFound,
+    #[error("not allowed")]
+    Forbidden,
+    #[error(
+        "the item was changed by someone else (now at version {current}); reload and try again"
+    )]
+    VersionConflict { current: i64 },
+    #[error(transparent)]
+    Storage(#[from] sqlx::Error),
+    #[error(transparent)]
+    Db(#[from] ticorr_db::DbError),
+}
+
+impl From<Denied> for EquipmentError {
+    fn from(d: Denied) -> Self {
+        match d {
+            Denied::NotFound => EquipmentError::NotFound,
+            Denied::Forbidden => EquipmentError::Forbidden,
+            Denied::Storage(e) => EquipmentError::Storage(e),
+        }
+    }
+}
+
+impl From<FieldErrors> for EquipmentError {
+    fn from(e: FieldErrors) -> Self {
+        EquipmentError::Invalid(e)
+    }
+}
+
+impl Equipment {
+    /// The item as the policies see it.
+    pub fn resource(&self) -> Resource {
+        record_ref(self.id, self.org_id, self.level, self.park_id)
+    }
+}
+
+fn record_ref(id: EquipmentId, owner: OrgId, level: Level, park: Option<OrgId>) -> Resource {
+    Resource::Record(RecordRef {
+        kind: RECORD_KIND,
+        id: id.to_string(),
+        level,
+        owner,
+        parks: park.into_iter().collect(),
+    })
+}
+
+/// An item with the names a reader needs (owner, park, manufacturer) resolved.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EquipmentView {
+    #[serde(flatten)]
+    pub item: Equipment,
+    pub owner_name: String,
+    pub park_name: Option<String>,
+}
+
+fn owner_of(caller: &Caller) -> Result<OrgId, EquipmentError> {
+    caller
+        .principal
+        .actor()
+        .map(|a| a.org_id)
+        .ok_or(EquipmentError::Forbidden)
+}
+
+/// Registers an item for the caller's organisation.
+pub async fn create(
+    db: &Db,
+    gate: &Gate,
+    caller: &Caller,
+    input: &EquipmentInput,
+) -> Result<EquipmentView, EquipmentError> {
+    let owner = owner_of(caller)?;
+    let mut tx = db.begin().await?;
+    let valid = model::validate(&mut tx, owner, input, gate.clock().now().inner().date()).await;
+    let id = EquipmentId::new();
+    // Authorize before reporting validation problems, so outsiders learn nothing.
+    let level = valid.as_ref().map(|v| v.level).unwrap_or(Level::Private);
+    let park = valid.as_ref().ok().and_then(|v| v.park_id);
+    gate.check(
+        &mut tx,
+        caller,
+        Action::Create,
+        &record_ref(id, owner, level, park),
+    )
+    .await?;
+    let valid = valid?;
+    let actor = caller.principal.actor().map(|a| a.person_id);
+    store::insert(&mut tx, id, owner, &valid, gate.clock().now(), actor)
+        .await
+        .map_err(tag_taken)?;
+    let view = store::view(&mut tx, id)
+        .await?
+        .ok_or(EquipmentError::NotFound)?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+fn tag_taken(err: sqlx::Error) -> EquipmentError {
+    if ticorr_db::unique_violation(&err).is_some() {
+        let mut f = FieldErrors::new();
+        f.add(
+            "tag",
+            "taken",
+            "your organisation already has an item with this tag",
+        );
+        EquipmentError::Invalid(f)
+    } else {
+        EquipmentError::Storage(err)
+    }
+}
+
+/// One item, if the caller may read it.
+pub async fn get(
+    db: &Db,
+    gate: &Gate,
+    caller: &Caller,
+    id: EquipmentId,
+) -> Result<EquipmentView, EquipmentError> {
+    let mut conn = db.pool().acquire().await?;
+    let view = store::view(&mut conn, id)
+        .await?
+        .ok_or(EquipmentError::NotFound)?;
+    gate.check(&mut conn, caller, Action::Read, &view.item.resource())
+        .await?;
+    Ok(view)
+}
+
+/// Whether the caller may change or delete the item (to offer the buttons; the gate
+/// decides again when the change is made).
+pub fn may_change(gate: &Gate, caller: &Caller, item: &Equipment) -> bool {
+    gate.would_allow(caller, Action::Update, &item.resource())
+}
+
+/// Applies a JSON merge patch (RFC 7396) to an item. With `expected_version`, the change
+/// is refused when someone else changed the item in between.
+pub async fn update(
+    db: &Db,
+    gate: &Gate,
+    caller: &Caller,
+    id: EquipmentId,
+    patch: &serde_json::Value,
+    expected_version: Option<i64>,
+) -> Result<EquipmentView, EquipmentError> {
+    let mut tx = db.begin().await?;
+    let current = store::view(&mut tx, id)
+        .await?
+        .ok_or(EquipmentError::NotFound)?
+        .item;
+    gate.check(&mut tx, caller, Action::Update, &current.resource())
+        .await?;
+    if let Some(v) = expected_version.filter(|v| *v != current.version) {
+        let _ = v;
+        return Err(EquipmentError::VersionConflict {
+            current: current.version,
+        });
+    }
+    let input = model::merge_patch(&current, patch)?;
+    let valid = model::validate(
+        &mut tx,
+        current.org_id,
+        &input,
+        gate.clock().now().inner().date(),
+    )
+    .await?;
+    // The changed item must still be the caller's to hold (e.g. a new level).
+    gate.check(
+        &mut tx,
+        caller,
+        Action::Update,
+        &record_ref(id, current.org_id, valid.level, valid.park_id),
+    )
+    .await?;
+    let actor = caller.principal.actor().map(|a| a.person_id);
+    store::update(&mut tx, id, &valid, gate.clock().now(), actor)
+        .await
+        .map_err(tag_taken)?;
+    let view = store::view(&mut tx, id)
+        .await?
+        .ok_or(EquipmentError::NotFound)?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// Deletes an item.
+pub async fn delete(
+    db: &Db,
+    gate: &Gate,
+    caller: &Caller,
+    id: EquipmentId,
+) -> Result<(), EquipmentError> {
+    let mut tx = db.begin().await?;
+    let current = store::view(&mut tx, id)
+        .await?
+        .ok_or(EquipmentError::NotFound)?
+        .item;
+    gate.check(&mut tx, caller, Action::Delete, &current.resource())
+        .await?;
+    store::delete(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The items the caller may read that match `filter`, a page at a time, by tag.
+pub async fn list(
+    db: &Db,
+    gate: &Gate,
+    caller: &Caller,
+    filter: &ListFilter,
+    page: &PageRequest,
+) -> Result<Page<EquipmentView>, EquipmentError> {
+    let Some(actor) = caller.principal.actor() else {
+        return Ok(Page {
+            items: vec![],
+            next_cursor: None,
+        });
+    };
+    let mut conn = db.pool().acquire().await?;
+    let rows = store::list(&mut conn, actor, filter, page).await?;
+    // Decide the next cursor on what storage returned, then let the policies drop rows.
+    let page = Page::from_rows(rows, page, |v: &EquipmentView| ticorr_kernel::Cursor {
+        key: v.item.tag.clone(),
+        id: v.item.id.to_string(),
+    });
+    let items = gate
+        .filter(&mut conn, caller, Action::Read, page.items, |v| {
+            v.item.resource()
+        })
+        .await?;
+    Ok(Page {
+        items,
+        next_cursor: page.next_cursor,
+    })
+}
+
+/// Every item the caller may read that matches `filter`, as a spreadsheet.
+pub async fn export(
+    db: &Db,
+    gate: &Gate,
+    caller: &Caller,
+    filter: &ListFilter,
+    format: ExportFormat,
+) -> Result<Vec<u8>, EquipmentError> {
+    let Some(actor) = caller.principal.actor() else {
+        return Err(EquipmentError::Forbidden);
+    };
+    let mut conn = db.pool().acquire().await?;
+    let mut all = Vec::new();
+    let mut page = PageRequest::first(ticorr_kernel::page::MAX_LIMIT);
+    loop {
+        let rows = store::list(&mut conn, actor, filter, &page).await?;
+        let p = Page::from_rows(rows, &page, |v: &EquipmentView| ticorr_kernel::Cursor {
+            key: v.item.tag.clone(),
+            id: v.item.id.to_string(),
+        });
+        let kept = gate
+            .filter(&mut conn, caller, Action::Read, p.items, |v| {
+                v.item.resource()
+            })
+            .await?;
+        all.extend(kept);
+        match p.next_cursor {
+            Some(c) => {
+                page.after = Some(ticorr_kernel::Cursor::decode(&c).expect("we just encoded it"))
+            }
+            None => break,
+        }
+    }
+    tabular::export(&all, format).map_err(EquipmentError::Unreadable)
+}
+
+/// Imports a CSV or Excel file into the caller's organisation. Rows are matched to
+/// existing items by tag (updated) or created. The import is all or nothing: any bad row
+/// is reported with its row number and nothing is stored.
+pub async fn import(
+    db: &Db,
+    gate: &Gate,
+    caller: &Caller,
+    bytes: &[u8],
+    format: ExportFormat,
+) -> Result<ImportReport, EquipmentError> {
+    let owner = owner_of(caller)?;
+    let rows = tabular::read(bytes, format).map_err(EquipmentError::Unreadable)?;
+    if rows.len() > MAX_IMPORT_ROWS {
+        return Err(EquipmentError::Unreadable(format!(
+            "the file has {} rows; import at most {MAX_IMPORT_ROWS} at a time",
+            rows.len()
+        )));
+    }
+    let mut tx = db.begin().await?;
+    // May the caller create items at all? Decided for a private item of their own.
+    gate.check(
+        &mut tx,
+        caller,
+        Action::Create,
+        &record_ref(EquipmentId::new(), owner, Level::Private, None),
+    )
+    .await?;
+    let today = gate.clock().now().inner().date();
+    let mut errors: Vec<RowError> = Vec::new();
+    let mut valid_rows = Vec::new();
+    let mut seen_tags = std::collections::HashMap::new();
+    for row in &rows {
+        let input = match tabular::to_input(row) {
+            Ok(i) => i,
+            Err(e) => {
+                errors.extend(e);
+                continue;
+            }
+        };
+        match model::validate(&mut tx, owner, &input, today).await {
+            Ok(v) => {
+                if let Some(first) = seen_tags.insert(v.tag.clone(), row.number) {
+                    errors.push(RowError {
+                        row: row.number,
+                        field: "tag".into(),
+                        message: format!("the tag `{}` also appears in row {first}", v.tag),
+                    });
+                } else {
+                    valid_rows.push((row.number, v));
+                }
+            }
+            Err(fe) => errors.extend(fe.iter().map(|e| RowError {
+                row: row.number,
+                field: e.field.clone(),
+                message: e.message.clone(),
+            })),
+        }
+    }
+    if rows.is_empty() {
+        errors.push(RowError {
+            row: 1,
+            field: String::new(),
+            message: "the file has a header but no data rows".into(),
+        });
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| e.row);
+        return Err(EquipmentError::Import(errors));
+    }
+    let now = gate.clock().now();
+    let actor = caller.principal.actor().map(|a| a.person_id);
+    let mut report = ImportReport::default();
+    for (number, v) in &valid_rows {
+        match store::find_by_tag(&mut tx, owner, &v.tag).await? {
+            Some(existing) => {
+                gate.check(&mut tx, caller, Action::Update, &existing.resource())
+                    .await?;
+                store::update(&mut tx, existing.id, v, now, actor).await?;
+                report.updated += 1;
+            }
+            None => {
+                let id = EquipmentId::new();
+                gate.check(
+                    &mut tx,
+                    caller,
+                    Action::Create,
+                    &record_ref(id, owner, v.level, v.park_id),
+                )
+                .await?;
+                store::insert(&mut tx, id, owner, v, now, actor).await?;
+                report.created += 1;
+            }
+        }
+        report.rows = report.rows.max(*number);
+    }
+    report.rows = valid_rows.len();
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// Inserts many items at once, for the platform's own synthetic data (`ticorr demo`).
+///
+/// This bypasses the gate and the audit because no request and no person is behind it;
+/// never call it with data that came from a request.
+pub async fn seed_insert(
+    conn: &mut sqlx::AnyConnection,
+    items: &[(EquipmentId, OrgId, ValidEquipment)],
+    now: ticorr_kernel::Timestamp,
+) -> Result<(), sqlx::Error> {
+    for (id, owner, v) in items {
+        store::insert(conn, *id, *owner, v, now, None).await?;
+    }
+    Ok(())
+}
