@@ -160,6 +160,83 @@ impl Gate {
         }
     }
 
+    /// [`Gate::check`] inside a write transaction. A denial is audited too, so on a denial
+    /// the transaction is committed (the check must come before any write in it, which
+    /// taking the transaction by value makes the caller think about) and the denial
+    /// returned; on a permit the transaction is handed back to carry on.
+    pub async fn check_tx(
+        &self,
+        mut tx: ticorr_db::Tx,
+        caller: &Caller,
+        action: Action,
+        resource: &Resource,
+    ) -> Result<(ticorr_db::Tx, Permit), Denied> {
+        match self.check(&mut tx, caller, action, resource).await {
+            Ok(permit) => Ok((tx, permit)),
+            Err(Denied::Storage(e)) => Err(Denied::Storage(e)),
+            Err(denied) => {
+                tx.commit().await?;
+                Err(denied)
+            }
+        }
+    }
+
+    /// Several decisions at once inside a write transaction, audited in one batch; all must
+    /// allow. On any denial the transaction (holding only the audit rows) is committed and
+    /// the first denial returned.
+    pub async fn check_all_tx(
+        &self,
+        mut tx: ticorr_db::Tx,
+        caller: &Caller,
+        checks: &[(Action, Resource)],
+    ) -> Result<(ticorr_db::Tx, Permit), Denied> {
+        let now = self.clock.now();
+        let mut events = Vec::new();
+        let mut denied = None;
+        for (action, resource) in checks {
+            let allowed = self.authz.authorize(&caller.principal, *action, resource);
+            if audited(*action, resource) {
+                events.push(event(caller, now, *action, resource, allowed));
+            }
+            if !allowed && denied.is_none() {
+                denied = Some((*action, resource));
+            }
+        }
+        audit::record(&mut tx, &events).await?;
+        match denied {
+            None => Ok((
+                tx,
+                Permit {
+                    action: checks.first().map(|c| c.0).unwrap_or(Action::Read),
+                },
+            )),
+            Some((action, resource)) => {
+                tx.commit().await?;
+                Err(self.denial(caller, action, resource))
+            }
+        }
+    }
+
+    /// How a denial reads: reads (and writes to what the caller cannot even read) are
+    /// "not found"; other writes are "forbidden".
+    fn denial(&self, caller: &Caller, action: Action, resource: &Resource) -> Denied {
+        if matches!(
+            action,
+            Action::Read | Action::ViewProfile | Action::ViewMembers
+        ) {
+            return Denied::NotFound;
+        }
+        let probe = match resource {
+            Resource::Record(_) => Action::Read,
+            Resource::Organization(_) => Action::ViewProfile,
+        };
+        if self.authz.authorize(&caller.principal, probe, resource) {
+            Denied::Forbidden
+        } else {
+            Denied::NotFound
+        }
+    }
+
     /// Keeps the items the caller may `action`, auditing each audited decision in one
     /// batch. Lists use this after a query that was already scoped to what the caller could
     /// possibly see, so the policies stay the final word on every row.

@@ -104,7 +104,18 @@ pub struct ServiceProfile {
     #[serde(default)]
     pub typical_ranges: Vec<TypicalRange>,
     #[serde(default)]
+    pub screening_points: Vec<ScreeningPoint>,
+    /// Damage mechanism ids of the risk model that apply.
+    #[serde(default)]
     pub mechanisms: Vec<String>,
+}
+
+/// A screening rule of thumb for the industry's service, with its sources.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScreeningPoint {
+    pub text: String,
+    #[serde(default)]
+    pub basis: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

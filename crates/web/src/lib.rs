@@ -1,1 +1,160 @@
+//! The HTTP layer: the only crate that knows axum.
+//!
+//! [`Application::build`] turns a [`Config`] into a bound listener and the router, exactly
+//! as production runs it; tests use [`router`] with `oneshot`, or build an application on
+//! port 0.
 
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod i18n;
+pub mod metrics;
+mod middleware;
+pub mod pages;
+pub mod state;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use ticorr_db::Db;
+use ticorr_kernel::Clock;
+use ticorr_platform::{Authz, Gate};
+use tokio::net::TcpListener;
+use tower_http::timeout::TimeoutLayer;
+
+pub use config::Config;
+pub use state::AppState;
+
+/// Builds the shared state: connects to the database, applies migrations, loads and
+/// validates the policies and the messages.
+pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppState> {
+    config.validate().map_err(anyhow::Error::msg)?;
+    let db = Db::connect(&config.resolved_database()).await?;
+    db.migrate().await?;
+    let authz = Authz::load()?;
+    let i18n = i18n::I18n::load().map_err(anyhow::Error::msg)?;
+    let gate = Gate::new(Arc::new(authz), clock);
+    Ok(AppState::new(db, gate, config, i18n))
+}
+
+/// The whole router: pages, API, API reference, health, metrics, static files.
+pub fn router(state: AppState) -> Router {
+    let (api_routes, openapi) = api::router(&state.config);
+    let swagger =
+        utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi);
+    let timeout = Duration::from_secs(state.config.http.request_timeout_secs.max(1));
+    Router::new()
+        .merge(pages::router(&state.config))
+        .merge(api_routes)
+        .merge(swagger)
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
+        .route("/static/app.css", get(stylesheet))
+        .fallback(pages::not_found)
+        .layer(DefaultBodyLimit::max(state.config.http.body_limit_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::csrf_cookie,
+        ))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::observe,
+        ))
+        .with_state(state)
+}
+
+/// Liveness: the process answers.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the database answers.
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(e) => {
+            tracing::warn!(error = %e, "database not reachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.encode(),
+    )
+}
+
+const STYLESHEET: &str = include_str!("../static/app.css");
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLESHEET,
+    )
+}
+
+/// A bound listener and the router, ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Binds `host:port` from the configuration (port 0 picks a free port).
+    pub async fn build(state: AppState) -> anyhow::Result<Application> {
+        let addr = format!("{}:{}", state.config.http.host, state.config.http.port);
+        let listener = TcpListener::bind(&addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+        Ok(Application { listener, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_default()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let app = router(self.state.clone());
+        axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
+        self.state.db.close().await;
+        Ok(())
+    }
+}

@@ -115,13 +115,14 @@ pub async fn create(
     // Authorize before reporting validation problems, so outsiders learn nothing.
     let level = valid.as_ref().map(|v| v.level).unwrap_or(Level::Private);
     let park = valid.as_ref().ok().and_then(|v| v.park_id);
-    gate.check(
-        &mut tx,
-        caller,
-        Action::Create,
-        &record_ref(id, owner, level, park),
-    )
-    .await?;
+    let (mut tx, _permit) = gate
+        .check_tx(
+            tx,
+            caller,
+            Action::Create,
+            &record_ref(id, owner, level, park),
+        )
+        .await?;
     let valid = valid?;
     let actor = caller.principal.actor().map(|a| a.person_id);
     store::insert(&mut tx, id, owner, &valid, gate.clock().now(), actor)
@@ -185,7 +186,8 @@ pub async fn update(
         .await?
         .ok_or(EquipmentError::NotFound)?
         .item;
-    gate.check(&mut tx, caller, Action::Update, &current.resource())
+    let (mut tx, _permit) = gate
+        .check_tx(tx, caller, Action::Update, &current.resource())
         .await?;
     if let Some(v) = expected_version.filter(|v| *v != current.version) {
         let _ = v;
@@ -202,13 +204,14 @@ pub async fn update(
     )
     .await?;
     // The changed item must still be the caller's to hold (e.g. a new level).
-    gate.check(
-        &mut tx,
-        caller,
-        Action::Update,
-        &record_ref(id, current.org_id, valid.level, valid.park_id),
-    )
-    .await?;
+    let (mut tx, _permit) = gate
+        .check_tx(
+            tx,
+            caller,
+            Action::Update,
+            &record_ref(id, current.org_id, valid.level, valid.park_id),
+        )
+        .await?;
     let actor = caller.principal.actor().map(|a| a.person_id);
     store::update(&mut tx, id, &valid, gate.clock().now(), actor)
         .await
@@ -232,7 +235,8 @@ pub async fn delete(
         .await?
         .ok_or(EquipmentError::NotFound)?
         .item;
-    gate.check(&mut tx, caller, Action::Delete, &current.resource())
+    let (mut tx, _permit) = gate
+        .check_tx(tx, caller, Action::Delete, &current.resource())
         .await?;
     store::delete(&mut tx, id).await?;
     tx.commit().await?;
@@ -325,15 +329,16 @@ pub async fn import(
             rows.len()
         )));
     }
-    let mut tx = db.begin().await?;
+    let tx = db.begin().await?;
     // May the caller create items at all? Decided for a private item of their own.
-    gate.check(
-        &mut tx,
-        caller,
-        Action::Create,
-        &record_ref(EquipmentId::new(), owner, Level::Private, None),
-    )
-    .await?;
+    let (mut tx, _permit) = gate
+        .check_tx(
+            tx,
+            caller,
+            Action::Create,
+            &record_ref(EquipmentId::new(), owner, Level::Private, None),
+        )
+        .await?;
     let today = gate.clock().now().inner().date();
     let mut errors: Vec<RowError> = Vec::new();
     let mut valid_rows = Vec::new();
@@ -376,33 +381,45 @@ pub async fn import(
         errors.sort_by_key(|e| e.row);
         return Err(EquipmentError::Import(errors));
     }
-    let now = gate.clock().now();
-    let actor = caller.principal.actor().map(|a| a.person_id);
-    let mut report = ImportReport::default();
-    for (number, v) in &valid_rows {
+    // Decide every row before writing any, so a denial leaves nothing half-imported.
+    let mut checks = Vec::with_capacity(valid_rows.len());
+    let mut writes = Vec::with_capacity(valid_rows.len());
+    for (_, v) in valid_rows {
         match store::find_by_tag(&mut tx, owner, &v.tag).await? {
             Some(existing) => {
-                gate.check(&mut tx, caller, Action::Update, &existing.resource())
-                    .await?;
-                store::update(&mut tx, existing.id, v, now, actor).await?;
-                report.updated += 1;
+                checks.push((Action::Update, existing.resource()));
+                checks.push((
+                    Action::Update,
+                    record_ref(existing.id, owner, v.level, v.park_id),
+                ));
+                writes.push((Some(existing.id), v));
             }
             None => {
                 let id = EquipmentId::new();
-                gate.check(
-                    &mut tx,
-                    caller,
-                    Action::Create,
-                    &record_ref(id, owner, v.level, v.park_id),
-                )
-                .await?;
-                store::insert(&mut tx, id, owner, v, now, actor).await?;
+                checks.push((Action::Create, record_ref(id, owner, v.level, v.park_id)));
+                writes.push((None, v));
+            }
+        }
+    }
+    let (mut tx, _permit) = gate.check_all_tx(tx, caller, &checks).await?;
+    let now = gate.clock().now();
+    let actor = caller.principal.actor().map(|a| a.person_id);
+    let mut report = ImportReport {
+        rows: writes.len(),
+        ..Default::default()
+    };
+    for (existing, v) in &writes {
+        match existing {
+            Some(id) => {
+                store::update(&mut tx, *id, v, now, actor).await?;
+                report.updated += 1;
+            }
+            None => {
+                store::insert(&mut tx, EquipmentId::new(), owner, v, now, actor).await?;
                 report.created += 1;
             }
         }
-        report.rows = report.rows.max(*number);
     }
-    report.rows = valid_rows.len();
     tx.commit().await?;
     Ok(report)
 }

@@ -282,14 +282,12 @@ pub async fn validate_registration(
     }
     let industry_code = trimmed(&r.industry_code);
     match (&industry_code, kind) {
-        (Some(code), _) => {
-            if data.industry(code).is_none() {
-                errors.add(
-                    "industry_code",
-                    "unknown_value",
-                    "enter one of the GB/T 4754 classes the platform lists",
-                );
-            }
+        (Some(code), _) if data.industry(code).is_none() => {
+            errors.add(
+                "industry_code",
+                "unknown_value",
+                "enter one of the GB/T 4754 classes the platform lists",
+            );
         }
         (None, Some(k)) if k.requires_industry() => {
             errors.add(
@@ -488,13 +486,25 @@ pub async fn view(
     Ok((org, view))
 }
 
-/// Organisations waiting for verification, oldest first (the operator's queue).
+/// Organisations waiting for verification, oldest first (the operator's queue). Callers
+/// the policies do not let verify get an empty page.
 pub async fn pending(
     db: &Db,
     gate: &Gate,
     caller: &Caller,
     page: &PageRequest,
 ) -> Result<Page<Organization>, IdentityError> {
+    let probe = Resource::Organization(OrgRef {
+        id: OrgId::from_uuid(uuid::Uuid::nil()),
+        kind: OrgKind::Enterprise,
+        verified: false,
+    });
+    if !gate.would_allow(caller, Action::Verify, &probe) {
+        return Ok(Page {
+            items: vec![],
+            next_cursor: None,
+        });
+    }
     let mut conn = db.pool().acquire().await?;
     let (key, id) = page
         .after
@@ -512,19 +522,23 @@ pub async fn pending(
         .fetch_all(&mut *conn)
         .await?;
     let orgs = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-    let orgs = gate
+    let page_out = Page::from_rows(orgs, page, |o| Cursor {
+        key: o.created_at.to_rfc3339(),
+        id: o.id.to_string(),
+    });
+    let items = gate
         .filter(
             &mut conn,
             caller,
-            Action::Verify,
-            orgs,
+            Action::ViewProfile,
+            page_out.items,
             Organization::resource,
         )
         .await?;
-    Ok(Page::from_rows(orgs, page, |o| Cursor {
-        key: o.created_at.to_rfc3339(),
-        id: o.id.to_string(),
-    }))
+    Ok(Page {
+        items,
+        next_cursor: page_out.next_cursor,
+    })
 }
 
 /// The operator's decision on an organisation.
@@ -567,7 +581,8 @@ pub async fn review(
     let now = gate.clock().now();
     let mut tx = db.begin().await?;
     let org = load(&mut tx, id).await?.ok_or(IdentityError::NotFound)?;
-    gate.check(&mut tx, caller, Action::Verify, &org.resource())
+    let (mut tx, _permit) = gate
+        .check_tx(tx, caller, Action::Verify, &org.resource())
         .await?;
     let allowed_from: &[OrgStatus] = match status {
         OrgStatus::Verified => &[
@@ -622,4 +637,160 @@ pub async fn count_by_kind(db: &Db) -> Result<Vec<(OrgKind, i64)>, sqlx::Error> 
             ))
         })
         .collect()
+}
+
+/// Filters of the public directory.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DirectoryFilter {
+    /// Text in the name (Chinese or English).
+    pub q: Option<String>,
+    pub kind: Option<OrgKind>,
+    /// A GB/T 2260 province code (organisations of that province).
+    pub region: Option<String>,
+}
+
+/// The public directory of verified organisations, by name.
+pub async fn directory(
+    db: &Db,
+    gate: &Gate,
+    caller: &Caller,
+    filter: &DirectoryFilter,
+    page: &PageRequest,
+) -> Result<Page<Organization>, IdentityError> {
+    let mut args: Vec<String> = Vec::new();
+    let mut conds = vec!["status = 'verified'".to_owned()];
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = format!(
+            "%{}%",
+            q.to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        args.push(pattern);
+        let n = args.len();
+        conds.push(format!(
+            "(LOWER(name) LIKE ${n} ESCAPE '\\' OR LOWER(COALESCE(name_en, '')) LIKE ${n} ESCAPE '\\')"
+        ));
+    }
+    if let Some(k) = filter.kind {
+        args.push(k.as_str().to_owned());
+        conds.push(format!("kind = ${}", args.len()));
+    }
+    if let Some(r) = filter
+        .region
+        .as_deref()
+        .and_then(|r| refdata::get().region(r.trim()))
+    {
+        args.push(format!("{}%", r.prefix));
+        conds.push(format!("region_code LIKE ${}", args.len()));
+    }
+    if let Some(after) = &page.after {
+        args.push(after.key.clone());
+        let k = args.len();
+        args.push(after.id.clone());
+        let i = args.len();
+        conds.push(format!("(name > ${k} OR (name = ${k} AND id > ${i}))"));
+    }
+    let sql = format!(
+        "SELECT {COLUMNS} FROM organizations WHERE {} ORDER BY name, id LIMIT {}",
+        conds.join(" AND "),
+        page.fetch_limit()
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for a in args {
+        q = q.bind(a);
+    }
+    let mut conn = db.pool().acquire().await?;
+    let rows = q.fetch_all(&mut *conn).await?;
+    let orgs = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    let page_out = Page::from_rows(orgs, page, |o| Cursor {
+        key: o.name.clone(),
+        id: o.id.to_string(),
+    });
+    let items = gate
+        .filter(
+            &mut conn,
+            caller,
+            Action::ViewProfile,
+            page_out.items,
+            Organization::resource,
+        )
+        .await?;
+    Ok(Page {
+        items,
+        next_cursor: page_out.next_cursor,
+    })
+}
+
+/// Creates the platform operator's organisation and its first admin, on a new
+/// installation. Refused when an operator already exists.
+pub async fn create_operator(
+    db: &Db,
+    config: &IdentityConfig,
+    name: &str,
+    region_code: &str,
+    email: &str,
+    password_input: &str,
+) -> Result<OrgId, IdentityError> {
+    let mut errors = FieldErrors::new();
+    if name.trim().is_empty() {
+        errors.add("name", "required", "name the operator organisation");
+    }
+    if refdata::get().region(region_code).is_none() {
+        errors.add("region", "unknown_value", "enter a GB/T 2260 region code");
+    }
+    let email = normalize_email(email);
+    if !valid_email(&email) {
+        errors.add("email", "invalid", "enter an e-mail address");
+    }
+    password::check_new("password", password_input, &mut errors);
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let hash = password::hash_async(config, password_input).await?;
+    let now = ticorr_kernel::Clock::system().now();
+    let mut tx = db.begin().await?;
+    let existing: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM organizations WHERE kind = 'operator'")
+            .fetch_one(&mut *tx)
+            .await?;
+    if existing > 0 {
+        return Err(IdentityError::Conflict(
+            "an operator organisation already exists",
+        ));
+    }
+    let org = NewOrganization {
+        id: OrgId::new(),
+        kind: OrgKind::Operator,
+        name: name.trim().to_owned(),
+        name_en: None,
+        uscc: None,
+        region_code: region_code.to_owned(),
+        industry_code: None,
+        address: None,
+        status: OrgStatus::Verified,
+        parks: vec![],
+    };
+    insert(&mut tx, &org, now).await?;
+    super::people::insert(
+        &mut tx,
+        &super::people::NewPerson {
+            id: PersonId::new(),
+            org_id: org.id,
+            email,
+            display_name: "Operator admin".to_owned(),
+            role: Role::Admin,
+            password_hash: Some(hash),
+        },
+        now,
+    )
+    .await
+    .map_err(|e| match unique_violation(&e) {
+        Some(_) => IdentityError::Conflict("this e-mail address already belongs to an account"),
+        None => IdentityError::Storage(e),
+    })?;
+    tx.commit().await?;
+    Ok(org.id)
 }

@@ -288,7 +288,8 @@ pub async fn change_member(
     let org = orgs::load(&mut tx, org_id)
         .await?
         .ok_or(IdentityError::NotFound)?;
-    gate.check(&mut tx, caller, Action::ManagePeople, &org.resource())
+    let (mut tx, _permit) = gate
+        .check_tx(tx, caller, Action::ManagePeople, &org.resource())
         .await?;
     let person = load(&mut tx, person_id)
         .await?

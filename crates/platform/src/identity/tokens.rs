@@ -70,13 +70,14 @@ pub struct NewToken {
     pub days: i64,
 }
 
-/// Issues a token for the caller's organisation. Returns the listing and the secret,
-/// which is shown to the admin once.
+/// Issues a token for `org_id` (the policies allow only its own admins). Returns the
+/// listing and the secret, which is shown to the admin once.
 pub async fn issue(
     db: &Db,
     gate: &Gate,
     config: &IdentityConfig,
     caller: &Caller,
+    org_id: OrgId,
     input: &NewToken,
 ) -> Result<(TokenInfo, String), IdentityError> {
     let actor = caller.principal.actor().ok_or(IdentityError::NotFound)?;
@@ -111,10 +112,11 @@ pub async fn issue(
     }
     let now = gate.clock().now();
     let mut tx = db.begin().await?;
-    let org = orgs::load(&mut tx, actor.org_id)
+    let org = orgs::load(&mut tx, org_id)
         .await?
         .ok_or(IdentityError::NotFound)?;
-    gate.check(&mut tx, caller, Action::ManageTokens, &org.resource())
+    let (mut tx, _permit) = gate
+        .check_tx(tx, caller, Action::ManageTokens, &org.resource())
         .await?;
     if !errors.is_empty() {
         return Err(errors.into());
@@ -135,7 +137,7 @@ pub async fn issue(
     .bind(secret.chars().take(10).collect::<String>())
     .bind(input.name.trim().to_owned())
     .bind(actor.person_id.to_string())
-    .bind(actor.org_id.to_string())
+    .bind(org_id.to_string())
     .bind(scopes_text)
     .bind(now.to_rfc3339())
     .bind(now.plus(Duration::days(input.days)).to_rfc3339())
@@ -144,7 +146,7 @@ pub async fn issue(
     let mut e = AuditEvent::by(&caller.principal, now, "token.issue", Outcome::Success);
     e.resource_type = Some("api_token".into());
     e.resource_id = Some(id.to_string());
-    e.resource_org_id = Some(actor.org_id);
+    e.resource_org_id = Some(org_id);
     e.ip = caller.ip.clone();
     audit::record(&mut tx, &[e]).await?;
     let info = load(&mut tx, id).await?.ok_or(IdentityError::NotFound)?;
@@ -200,7 +202,8 @@ pub async fn revoke(
     let org = orgs::load(&mut tx, org_id)
         .await?
         .ok_or(IdentityError::NotFound)?;
-    gate.check(&mut tx, caller, Action::ManageTokens, &org.resource())
+    let (mut tx, _permit) = gate
+        .check_tx(tx, caller, Action::ManageTokens, &org.resource())
         .await?;
     let r = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL")
         .bind(now.to_rfc3339())

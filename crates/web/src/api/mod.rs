@@ -1,0 +1,123 @@
+//! The REST API under `/api/v1`, described by the OpenAPI 3.1 document generated from
+//! these handlers and served at `/api/v1/openapi.json`.
+
+mod auth;
+pub mod equipment;
+mod me;
+mod organizations;
+mod reference;
+
+use utoipa::OpenApi;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Ticorr API",
+        description = "The national public service platform for anti-corrosion of titanium heating equipment. \
+            Errors are RFC 9457 problem documents; lists use cursor pagination; times are RFC 3339 UTC. \
+            See docs/api.md.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    modifiers(&Security),
+    tags(
+        (name = "auth", description = "Sign-in and sessions"),
+        (name = "organizations", description = "Organisations, registration, verification, people, tokens"),
+        (name = "equipment", description = "The equipment registry"),
+        (name = "reference", description = "Reference data: regions and industries"),
+    )
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A sign-in token from POST /api/v1/auth/login, or an API token (tcr_…) issued by an organisation admin",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "__Host-ticorr_session",
+                "The browser session; state-changing requests also need the X-CSRF-Token header",
+            ))),
+        );
+    }
+}
+
+/// The API routes and their OpenAPI document.
+pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    // Imports may be larger than other bodies.
+    let (schemas, paths, import) = routes!(equipment::import);
+    let import = (
+        schemas,
+        paths,
+        import.layer(axum::extract::DefaultBodyLimit::max(
+            config.http.upload_limit_bytes,
+        )),
+    );
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(me::me))
+        .routes(routes!(me::sessions))
+        .routes(routes!(me::end_session))
+        .routes(routes!(me::change_password))
+        .routes(routes!(organizations::directory))
+        .routes(routes!(organizations::get_organization))
+        .routes(routes!(organizations::register))
+        .routes(routes!(organizations::pending))
+        .routes(routes!(organizations::review))
+        .routes(routes!(organizations::members, organizations::add_member))
+        .routes(routes!(organizations::change_member))
+        .routes(routes!(organizations::tokens, organizations::issue_token))
+        .routes(routes!(organizations::revoke_token))
+        .routes(routes!(equipment::list, equipment::create))
+        .routes(routes!(
+            equipment::get,
+            equipment::update,
+            equipment::delete
+        ))
+        .routes(import)
+        .routes(routes!(equipment::export))
+        .routes(routes!(equipment::template))
+        .routes(routes!(reference::regions))
+        .routes(routes!(reference::industries))
+        .split_for_parts()
+}
+
+/// A page of results, as every list returns it.
+macro_rules! page_schema {
+    ($name:ident, $item:ty) => {
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        pub struct $name {
+            pub items: Vec<$item>,
+            /// Pass as `cursor` to get the next page; absent on the last page.
+            pub next_cursor: Option<String>,
+        }
+
+        impl From<ticorr_kernel::Page<$item>> for $name {
+            fn from(p: ticorr_kernel::Page<$item>) -> Self {
+                $name {
+                    items: p.items,
+                    next_cursor: p.next_cursor,
+                }
+            }
+        }
+    };
+}
+pub(crate) use page_schema;

@@ -1,0 +1,824 @@
+//! Equipment pages: list with filters, detail, create, edit, delete, import and export.
+
+use askama::Template;
+use axum::extract::{FromRequest, Multipart, Query, Request, State};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use ticorr_equipment::{
+    self as equipment, EquipmentError, EquipmentInput, EquipmentView, ExportFormat, ImportReport,
+    ListFilter, RowError,
+};
+use ticorr_kernel::equipment::{EquipmentType, GalvanicPartner, TitaniumGrade};
+use ticorr_kernel::{EquipmentId, FieldErrors, Level, OrgId, OrgKind, PageRequest};
+use ticorr_platform::identity::orgs;
+use ticorr_platform::policy::{Action, RecordRef, Resource};
+
+use super::{CsrfForm, Options, PageCtx, PageErrorKind, num, render, see_other, url_encode};
+use crate::api::equipment::spreadsheet_response;
+use crate::extract::{PageParams, Path};
+use crate::state::AppState;
+
+/// Whether the caller may register items for their organisation (to offer the buttons).
+fn may_create(ctx: &PageCtx) -> bool {
+    ctx.actor().is_some_and(|a| {
+        ctx.state.gate.would_allow(
+            ctx.caller(),
+            Action::Create,
+            &Resource::Record(RecordRef {
+                kind: equipment::RECORD_KIND,
+                id: String::new(),
+                level: Level::Private,
+                owner: a.org_id,
+                parks: vec![],
+            }),
+        )
+    })
+}
+
+/// A row of the list, ready to show.
+pub struct Row {
+    pub id: EquipmentId,
+    pub tag: String,
+    pub name: String,
+    pub kind: String,
+    pub grade: String,
+    pub level: Level,
+    pub level_label: String,
+    pub owner: String,
+    pub own: bool,
+    pub park: String,
+    pub temperature: String,
+    pub chloride: String,
+    pub ph: String,
+}
+
+fn row(ctx: &PageCtx, v: &EquipmentView) -> Row {
+    let own = ctx.actor().is_some_and(|a| a.org_id == v.item.org_id);
+    Row {
+        id: v.item.id,
+        tag: v.item.tag.clone(),
+        name: v.item.name.clone(),
+        kind: ctx.label("equipment-type", v.item.equipment_type.as_str()),
+        grade: v.item.grade.label(),
+        level: v.item.level,
+        level_label: format!(
+            "{} {}",
+            v.item.level.label(),
+            ctx.t(&format!("level-{}", v.item.level.as_str()))
+        ),
+        owner: v.owner_name.clone(),
+        own,
+        park: v.park_name.clone().unwrap_or_default(),
+        temperature: num(v.item.temperature_c),
+        chloride: num(v.item.chloride_mg_l),
+        ph: num(v.item.ph),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "equipment_list.html")]
+struct ListPage<'a> {
+    ctx: &'a PageCtx,
+    rows: Vec<Row>,
+    next: Option<String>,
+    filter: FilterValues,
+    types: Vec<(String, String)>,
+    grades: Vec<(String, String)>,
+    levels: Vec<(String, String)>,
+    export_query: String,
+    may_create: bool,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct FilterValues {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    equipment_type: String,
+    #[serde(default)]
+    grade: String,
+    #[serde(default)]
+    level: String,
+    #[serde(default)]
+    park_id: String,
+    #[serde(default)]
+    done: String,
+}
+
+impl FilterValues {
+    fn to_filter(&self) -> ListFilter {
+        ListFilter {
+            q: Some(self.q.clone()).filter(|q| !q.trim().is_empty()),
+            equipment_type: self.equipment_type.parse().ok(),
+            grade: self.grade.parse().ok().filter(|_| !self.grade.is_empty()),
+            level: self.level.parse().ok(),
+            park_id: self.park_id.parse::<OrgId>().ok(),
+            org_id: None,
+        }
+    }
+
+    fn query(&self) -> String {
+        format!(
+            "q={}&equipment_type={}&grade={}&level={}&park_id={}",
+            url_encode(&self.q),
+            url_encode(&self.equipment_type),
+            url_encode(&self.grade),
+            url_encode(&self.level),
+            url_encode(&self.park_id)
+        )
+    }
+}
+
+fn vocab_options(ctx: &PageCtx) -> (Options, Options) {
+    let types = EquipmentType::ALL
+        .iter()
+        .map(|t| {
+            (
+                t.as_str().to_owned(),
+                ctx.label("equipment-type", t.as_str()),
+            )
+        })
+        .collect();
+    let grades = TitaniumGrade::ALL
+        .iter()
+        .map(|g| {
+            (
+                g.as_str().to_owned(),
+                if *g == TitaniumGrade::Other {
+                    ctx.t("grade-other")
+                } else {
+                    g.label()
+                },
+            )
+        })
+        .collect();
+    (types, grades)
+}
+
+pub async fn list(
+    ctx: PageCtx,
+    State(state): State<AppState>,
+    Query(f): Query<FilterValues>,
+    Query(page): Query<PageParams>,
+) -> Response {
+    if let Err(e) = ctx.require_actor() {
+        return e.into_response();
+    }
+    let Ok(req) = page.request() else {
+        return ctx
+            .error(PageErrorKind::BadRequest(ctx.t("error-bad-cursor")))
+            .into_response();
+    };
+    let result =
+        match equipment::list(&state.db, &state.gate, ctx.caller(), &f.to_filter(), &req).await {
+            Ok(r) => r,
+            Err(e) => return ctx.equipment_error(e).into_response(),
+        };
+    let rows = result.items.iter().map(|v| row(&ctx, v)).collect();
+    let (types, grades) = vocab_options(&ctx);
+    let levels = [Level::Private, Level::Park]
+        .iter()
+        .map(|l| {
+            (
+                l.as_str().to_owned(),
+                format!("{} {}", l.label(), ctx.t(&format!("level-{}", l.as_str()))),
+            )
+        })
+        .collect();
+    let notice = Some(format!("done-{}", f.done))
+        .filter(|k| ctx.state.i18n.has(ctx.lang, k))
+        .map(|k| ctx.t(&k));
+    render(&ListPage {
+        next: result
+            .next_cursor
+            .map(|c| format!("/equipment?{}&cursor={}", f.query(), url_encode(&c))),
+        export_query: f.query(),
+        may_create: may_create(&ctx),
+        ctx: &ctx,
+        rows,
+        filter: f,
+        types,
+        grades,
+        levels,
+        notice,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "equipment_detail.html")]
+struct DetailPage<'a> {
+    ctx: &'a PageCtx,
+    v: EquipmentView,
+    row: Row,
+    may_change: bool,
+    risk_inputs: Vec<(String, String)>,
+    manufacturer_link: Option<OrgId>,
+}
+
+impl DetailPage<'_> {
+    fn n(&self, v: &Option<f64>) -> String {
+        if v.is_some() { num(*v) } else { "—".into() }
+    }
+
+    fn flag(&self, v: &Option<bool>) -> String {
+        match v {
+            Some(true) => self.ctx.t("yes"),
+            Some(false) => self.ctx.t("no"),
+            None => self.ctx.t("unknown"),
+        }
+    }
+
+    fn text(&self, v: &Option<String>) -> String {
+        v.clone().unwrap_or_else(|| "—".into())
+    }
+
+    fn galvanic(&self) -> String {
+        self.v
+            .item
+            .galvanic_partner
+            .map(|g| self.ctx.label("galvanic", g.as_str()))
+            .unwrap_or_else(|| self.ctx.t("unknown"))
+    }
+}
+
+pub async fn detail(
+    ctx: PageCtx,
+    State(state): State<AppState>,
+    Path(id): Path<EquipmentId>,
+) -> Response {
+    if let Err(e) = ctx.require_actor() {
+        return e.into_response();
+    }
+    let v = match equipment::get(&state.db, &state.gate, ctx.caller(), id).await {
+        Ok(v) => v,
+        Err(e) => return ctx.equipment_error(e).into_response(),
+    };
+    let may_change = equipment::may_change(&state.gate, ctx.caller(), &v.item);
+    let risk_inputs = v
+        .item
+        .risk_inputs()
+        .into_iter()
+        .map(|(k, val)| {
+            (
+                k,
+                match val {
+                    serde_json::Value::String(s) => s,
+                    other => other.to_string(),
+                },
+            )
+        })
+        .collect();
+    let row = row(&ctx, &v);
+    render(&DetailPage {
+        ctx: &ctx,
+        manufacturer_link: v.item.manufacturer_org_id,
+        v,
+        row,
+        may_change,
+        risk_inputs,
+    })
+}
+
+/// The form's values as typed, kept to refill the form after an error.
+#[derive(Deserialize, Default, Clone)]
+pub struct FormValues {
+    #[serde(default)]
+    tag: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    equipment_type: String,
+    #[serde(default)]
+    grade: String,
+    #[serde(default)]
+    level: String,
+    #[serde(default)]
+    park_id: String,
+    #[serde(default)]
+    manufacturer_org_id: String,
+    #[serde(default)]
+    manufacturer_name: String,
+    #[serde(default)]
+    commissioned_on: String,
+    #[serde(default)]
+    process_medium: String,
+    #[serde(default)]
+    location: String,
+    #[serde(default)]
+    temperature_c: String,
+    #[serde(default)]
+    pressure_mpa: String,
+    #[serde(default)]
+    chloride_mg_l: String,
+    #[serde(default)]
+    fluoride_mg_l: String,
+    #[serde(default)]
+    ph: String,
+    #[serde(default)]
+    velocity_m_s: String,
+    #[serde(default)]
+    galvanic_partner: String,
+    #[serde(default)]
+    cathodic_protection: String,
+    #[serde(default)]
+    cp_potential_v_sce: String,
+    #[serde(default)]
+    crevice_present: String,
+    #[serde(default)]
+    deposits_present: String,
+    #[serde(default)]
+    version: String,
+}
+
+fn opt(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_owned())
+}
+
+fn opt_num(errors: &mut FieldErrors, field: &str, s: &str) -> Option<f64> {
+    let t = s.trim();
+    if t.is_empty() {
+        return None;
+    }
+    match t.parse::<f64>() {
+        Ok(v) if v.is_finite() => Some(v),
+        _ => {
+            errors.add(field, "not_a_number", "enter a number");
+            None
+        }
+    }
+}
+
+fn opt_flag(s: &str) -> Option<bool> {
+    match s {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
+fn flag_value(v: Option<bool>) -> String {
+    match v {
+        Some(true) => "true".into(),
+        Some(false) => "false".into(),
+        None => String::new(),
+    }
+}
+
+impl FormValues {
+    fn to_input(&self) -> Result<EquipmentInput, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let input = EquipmentInput {
+            tag: self.tag.clone(),
+            name: self.name.clone(),
+            equipment_type: self.equipment_type.clone(),
+            grade: self.grade.clone(),
+            level: opt(&self.level),
+            park_id: opt(&self.park_id),
+            manufacturer_org_id: opt(&self.manufacturer_org_id),
+            manufacturer_name: opt(&self.manufacturer_name),
+            commissioned_on: opt(&self.commissioned_on),
+            process_medium: opt(&self.process_medium),
+            location: opt(&self.location),
+            temperature_c: opt_num(&mut e, "temperature_c", &self.temperature_c),
+            pressure_mpa: opt_num(&mut e, "pressure_mpa", &self.pressure_mpa),
+            chloride_mg_l: opt_num(&mut e, "chloride_mg_l", &self.chloride_mg_l),
+            fluoride_mg_l: opt_num(&mut e, "fluoride_mg_l", &self.fluoride_mg_l),
+            ph: opt_num(&mut e, "ph", &self.ph),
+            velocity_m_s: opt_num(&mut e, "velocity_m_s", &self.velocity_m_s),
+            galvanic_partner: opt(&self.galvanic_partner),
+            cathodic_protection: opt_flag(&self.cathodic_protection),
+            cp_potential_v_sce: opt_num(&mut e, "cp_potential_v_sce", &self.cp_potential_v_sce),
+            crevice_present: opt_flag(&self.crevice_present),
+            deposits_present: opt_flag(&self.deposits_present),
+        };
+        e.into_result(input)
+    }
+
+    fn from_item(v: &EquipmentView) -> Self {
+        let i = &v.item;
+        FormValues {
+            tag: i.tag.clone(),
+            name: i.name.clone(),
+            equipment_type: i.equipment_type.as_str().into(),
+            grade: i.grade.as_str().into(),
+            level: i.level.as_str().into(),
+            park_id: i.park_id.map(|p| p.to_string()).unwrap_or_default(),
+            manufacturer_org_id: i
+                .manufacturer_org_id
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
+            manufacturer_name: if i.manufacturer_org_id.is_some() {
+                String::new()
+            } else {
+                i.manufacturer_name.clone().unwrap_or_default()
+            },
+            commissioned_on: i.commissioned_on.clone().unwrap_or_default(),
+            process_medium: i.process_medium.clone().unwrap_or_default(),
+            location: i.location.clone().unwrap_or_default(),
+            temperature_c: num(i.temperature_c),
+            pressure_mpa: num(i.pressure_mpa),
+            chloride_mg_l: num(i.chloride_mg_l),
+            fluoride_mg_l: num(i.fluoride_mg_l),
+            ph: num(i.ph),
+            velocity_m_s: num(i.velocity_m_s),
+            galvanic_partner: i
+                .galvanic_partner
+                .map(|g| g.as_str().to_owned())
+                .unwrap_or_default(),
+            cathodic_protection: flag_value(i.cathodic_protection),
+            cp_potential_v_sce: num(i.cp_potential_v_sce),
+            crevice_present: flag_value(i.crevice_present),
+            deposits_present: flag_value(i.deposits_present),
+            version: i.version.to_string(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "equipment_form.html")]
+struct FormPage<'a> {
+    ctx: &'a PageCtx,
+    /// `None` when creating.
+    id: Option<EquipmentId>,
+    form: FormValues,
+    errors: Vec<(String, String)>,
+    types: Vec<(String, String)>,
+    grades: Vec<(String, String)>,
+    levels: Vec<(String, String)>,
+    parks: Vec<(String, String)>,
+    manufacturers: Vec<(String, String)>,
+    galvanic: Vec<(String, String)>,
+    flags: Vec<(String, String)>,
+}
+
+impl FormPage<'_> {
+    fn has(&self, field: &str) -> bool {
+        self.errors.iter().any(|(f, _)| f == field)
+    }
+
+    fn action(&self) -> String {
+        match self.id {
+            Some(id) => format!("/equipment/{id}/edit"),
+            None => "/equipment/new".into(),
+        }
+    }
+}
+
+async fn form_page(
+    ctx: &PageCtx,
+    id: Option<EquipmentId>,
+    form: FormValues,
+    errors: Vec<(String, String)>,
+) -> Response {
+    let actor = match ctx.require_actor() {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    let mut conn = match ctx.state.db.pool().acquire().await {
+        Ok(c) => c,
+        Err(e) => return ctx.storage_error(e).into_response(),
+    };
+    let parks = match orgs::park_summaries_of(&mut conn, actor.org_id).await {
+        Ok(p) => p.into_iter().map(|p| (p.id.to_string(), p.name)).collect(),
+        Err(e) => return ctx.storage_error(e).into_response(),
+    };
+    let manufacturers = match orgs::directory(
+        &ctx.state.db,
+        &ctx.state.gate,
+        ctx.caller(),
+        &orgs::DirectoryFilter {
+            kind: Some(OrgKind::Manufacturer),
+            ..Default::default()
+        },
+        &PageRequest::first(ticorr_kernel::page::MAX_LIMIT),
+    )
+    .await
+    {
+        Ok(p) => p
+            .items
+            .into_iter()
+            .map(|o| (o.id.to_string(), o.name))
+            .collect(),
+        Err(e) => return ctx.identity_error(e).into_response(),
+    };
+    let (types, grades) = vocab_options(ctx);
+    let levels = [Level::Private, Level::Park]
+        .iter()
+        .map(|l| {
+            (
+                l.as_str().to_owned(),
+                format!(
+                    "{} {}",
+                    l.label(),
+                    ctx.t(&format!("level-{}-who", l.as_str()))
+                ),
+            )
+        })
+        .collect();
+    let galvanic = GalvanicPartner::ALL
+        .iter()
+        .map(|g| (g.as_str().to_owned(), ctx.label("galvanic", g.as_str())))
+        .collect();
+    let flags = vec![
+        ("".into(), ctx.t("unknown")),
+        ("true".into(), ctx.t("yes")),
+        ("false".into(), ctx.t("no")),
+    ];
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    (
+        status,
+        render(&FormPage {
+            ctx,
+            id,
+            form,
+            errors,
+            types,
+            grades,
+            levels,
+            parks,
+            manufacturers,
+            galvanic,
+            flags,
+        }),
+    )
+        .into_response()
+}
+
+pub async fn new_form(ctx: PageCtx) -> Response {
+    let form = FormValues {
+        level: "private".into(),
+        grade: "2".into(),
+        ..Default::default()
+    };
+    form_page(&ctx, None, form, vec![]).await
+}
+
+pub async fn create(State(state): State<AppState>, form: CsrfForm<FormValues>) -> Response {
+    let CsrfForm { ctx, form, .. } = form;
+    if let Err(e) = ctx.require_actor() {
+        return e.into_response();
+    }
+    let input = match form.to_input() {
+        Ok(i) => i,
+        Err(f) => {
+            let errors = ctx.field_messages(&f);
+            return form_page(&ctx, None, form, errors).await;
+        }
+    };
+    match equipment::create(&state.db, &state.gate, ctx.caller(), &input).await {
+        Ok(v) => see_other(&format!("/equipment/{}?done=created", v.item.id)),
+        Err(EquipmentError::Invalid(f)) => {
+            let errors = ctx.field_messages(&f);
+            form_page(&ctx, None, form, errors).await
+        }
+        Err(e) => ctx.equipment_error(e).into_response(),
+    }
+}
+
+pub async fn edit_form(
+    ctx: PageCtx,
+    State(state): State<AppState>,
+    Path(id): Path<EquipmentId>,
+) -> Response {
+    if let Err(e) = ctx.require_actor() {
+        return e.into_response();
+    }
+    let v = match equipment::get(&state.db, &state.gate, ctx.caller(), id).await {
+        Ok(v) => v,
+        Err(e) => return ctx.equipment_error(e).into_response(),
+    };
+    if !equipment::may_change(&state.gate, ctx.caller(), &v.item) {
+        return ctx.error(PageErrorKind::Forbidden).into_response();
+    }
+    form_page(&ctx, Some(id), FormValues::from_item(&v), vec![]).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<EquipmentId>,
+    form: CsrfForm<FormValues>,
+) -> Response {
+    let CsrfForm { ctx, form, .. } = form;
+    if let Err(e) = ctx.require_actor() {
+        return e.into_response();
+    }
+    let input = match form.to_input() {
+        Ok(i) => i,
+        Err(f) => {
+            let errors = ctx.field_messages(&f);
+            return form_page(&ctx, Some(id), form, errors).await;
+        }
+    };
+    let patch = serde_json::to_value(&input).unwrap_or_default();
+    let expected = form.version.trim().parse::<i64>().ok();
+    match equipment::update(&state.db, &state.gate, ctx.caller(), id, &patch, expected).await {
+        Ok(_) => see_other(&format!("/equipment/{id}?done=saved")),
+        Err(EquipmentError::Invalid(f)) => {
+            let errors = ctx.field_messages(&f);
+            form_page(&ctx, Some(id), form, errors).await
+        }
+        Err(e) => ctx.equipment_error(e).into_response(),
+    }
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<EquipmentId>,
+    form: CsrfForm<super::auth::Empty>,
+) -> Response {
+    let ctx = form.ctx;
+    if let Err(e) = ctx.require_actor() {
+        return e.into_response();
+    }
+    match equipment::delete(&state.db, &state.gate, ctx.caller(), id).await {
+        Ok(()) => see_other("/equipment?done=deleted"),
+        Err(e) => ctx.equipment_error(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "equipment_import.html")]
+struct ImportPage<'a> {
+    ctx: &'a PageCtx,
+    report: Option<ImportReport>,
+    row_errors: Vec<RowError>,
+    file_error: Option<String>,
+    file_name: String,
+}
+
+fn import_page(ctx: &PageCtx, status: axum::http::StatusCode, page: ImportPageData) -> Response {
+    (
+        status,
+        render(&ImportPage {
+            ctx,
+            report: page.report,
+            row_errors: page.row_errors,
+            file_error: page.file_error,
+            file_name: page.file_name,
+        }),
+    )
+        .into_response()
+}
+
+#[derive(Default)]
+struct ImportPageData {
+    report: Option<ImportReport>,
+    row_errors: Vec<RowError>,
+    file_error: Option<String>,
+    file_name: String,
+}
+
+pub async fn import_form(ctx: PageCtx) -> Response {
+    if let Err(e) = ctx.require_actor() {
+        return e.into_response();
+    }
+    import_page(&ctx, axum::http::StatusCode::OK, ImportPageData::default())
+}
+
+/// The import form posts multipart data; the anti-forgery token is one of its fields.
+pub async fn import(State(state): State<AppState>, req: Request) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let ctx = match <PageCtx as axum::extract::FromRequestParts<AppState>>::from_request_parts(
+        &mut parts, &state,
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if let Err(e) = ctx.require_actor() {
+        return e.into_response();
+    }
+    let req = Request::from_parts(parts, body);
+    let mut mp = match Multipart::from_request(req, &state).await {
+        Ok(m) => m,
+        Err(e) => {
+            return ctx
+                .error(PageErrorKind::BadRequest(e.body_text()))
+                .into_response();
+        }
+    };
+    let mut csrf = String::new();
+    let mut file: Option<(Option<String>, Vec<u8>)> = None;
+    loop {
+        match mp.next_field().await {
+            Ok(Some(field)) => match field.name() {
+                Some("_csrf") => csrf = field.text().await.unwrap_or_default(),
+                Some("file") => {
+                    let name = field.file_name().map(str::to_owned);
+                    match field.bytes().await {
+                        Ok(b) => file = Some((name, b.to_vec())),
+                        Err(e) => {
+                            let status = e.status();
+                            let msg = if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                                ctx.t("error-body-too-large")
+                            } else {
+                                e.body_text()
+                            };
+                            return import_page(
+                                &ctx,
+                                status,
+                                ImportPageData {
+                                    file_error: Some(msg),
+                                    ..Default::default()
+                                },
+                            );
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(e) => {
+                return ctx
+                    .error(PageErrorKind::BadRequest(e.body_text()))
+                    .into_response();
+            }
+        }
+    }
+    if ctx.csrf.is_empty() || !ticorr_platform::identity::secret::constant_time_eq(&ctx.csrf, &csrf)
+    {
+        return ctx.error(PageErrorKind::Csrf).into_response();
+    }
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return import_page(
+            &ctx,
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            ImportPageData {
+                file_error: Some(ctx.t("import-no-file")),
+                ..Default::default()
+            },
+        );
+    };
+    let file_name = name.clone().unwrap_or_default();
+    let format = ExportFormat::detect(name.as_deref(), &bytes);
+    match equipment::import(&state.db, &state.gate, ctx.caller(), &bytes, format).await {
+        Ok(report) => import_page(
+            &ctx,
+            axum::http::StatusCode::OK,
+            ImportPageData {
+                report: Some(report),
+                file_name,
+                ..Default::default()
+            },
+        ),
+        Err(EquipmentError::Import(rows)) => import_page(
+            &ctx,
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            ImportPageData {
+                row_errors: rows,
+                file_name,
+                ..Default::default()
+            },
+        ),
+        Err(EquipmentError::Unreadable(msg)) => import_page(
+            &ctx,
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            ImportPageData {
+                file_error: Some(msg),
+                file_name,
+                ..Default::default()
+            },
+        ),
+        Err(e) => ctx.equipment_error(e).into_response(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ExportQuery {
+    format: Option<String>,
+}
+
+pub async fn export(
+    ctx: PageCtx,
+    State(state): State<AppState>,
+    Query(q): Query<ExportQuery>,
+    Query(f): Query<FilterValues>,
+) -> Response {
+    if let Err(e) = ctx.require_actor() {
+        return e.into_response();
+    }
+    let format = if q.format.as_deref() == Some("xlsx") {
+        ExportFormat::Xlsx
+    } else {
+        ExportFormat::Csv
+    };
+    match equipment::export(&state.db, &state.gate, ctx.caller(), &f.to_filter(), format).await {
+        Ok(bytes) => spreadsheet_response(bytes, format, "equipment"),
+        Err(e) => ctx.equipment_error(e).into_response(),
+    }
+}
+
+pub async fn template() -> Response {
+    spreadsheet_response(
+        equipment::tabular::template_csv(),
+        ExportFormat::Csv,
+        "equipment-template",
+    )
+}

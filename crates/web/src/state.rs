@@ -1,0 +1,42 @@
+//! Shared application state, built once at start-up.
+
+use std::sync::Arc;
+
+use ticorr_db::Db;
+use ticorr_platform::Gate;
+
+use crate::config::Config;
+use crate::i18n::I18n;
+use crate::metrics::Metrics;
+
+/// Everything handlers share. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Inner>);
+
+#[derive(Debug)]
+pub struct Inner {
+    pub db: Db,
+    pub gate: Gate,
+    pub config: Config,
+    pub i18n: I18n,
+    pub metrics: Metrics,
+}
+
+impl AppState {
+    pub fn new(db: Db, gate: Gate, config: Config, i18n: I18n) -> Self {
+        AppState(Arc::new(Inner {
+            db,
+            gate,
+            config,
+            i18n,
+            metrics: Metrics::new(),
+        }))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}

@@ -1,0 +1,9 @@
+//! The integration suite: the real router on an isolated database, every test on SQLite
+//! and (when `TICORR_TEST_POSTGRES_URL` is set) on PostgreSQL.
+
+mod access;
+mod auth;
+mod equipment;
+mod import_export;
+mod organizations;
+mod pages;
