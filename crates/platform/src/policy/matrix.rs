@@ -167,7 +167,11 @@ pub fn render(authz: &Authz) -> String {
         let _ = writeln!(out, "## Records: `{action}`\n");
         out.push_str("| principal | relation to the record |");
         for l in levels {
-            let _ = write!(out, " {} `{}` |", l.label(), l.as_str());
+            if l.label() == l.as_str() {
+                let _ = write!(out, " `{}` |", l.as_str());
+            } else {
+                let _ = write!(out, " {} `{}` |", l.label(), l.as_str());
+            }
         }
         out.push_str("\n|---|---|");
         for _ in levels {

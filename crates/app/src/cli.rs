@@ -1,0 +1,142 @@
+//! The command line: `serve`, `demo`, `migrate` and the admin commands.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use ticorr_kernel::Clock;
+
+use crate::config;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ticorr",
+    version,
+    about = "Ticorr: the public service platform for anti-corrosion of titanium heating equipment"
+)]
+pub struct Cli {
+    /// Home of the embedded default (SQLite file, demo accounts). Overrides `data_dir`.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// A TOML configuration file; `TICORR_*` environment variables override it.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the platform (production).
+    Serve,
+    /// Seed a synthetic national dataset on first start, print one login per user type,
+    /// and serve on 127.0.0.1.
+    Demo {
+        /// Port to listen on.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Print the access matrix the policies decide (the source of docs/access-matrix.md).
+    AccessMatrix,
+    /// Print the effective configuration as TOML (defaults, file and environment applied).
+    Config,
+    /// Create the platform operator's organisation and first admin (once, on a new
+    /// installation). The password is read from TICORR_OPERATOR_PASSWORD.
+    CreateOperator {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        /// GB/T 2260 region code of the operator.
+        #[arg(long, default_value = "110000")]
+        region: String,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut cfg = config::load(cli.config.as_deref())?;
+    if let Some(dir) = cli.data_dir {
+        cfg.data_dir = dir;
+    }
+    match cli.command {
+        Command::Config => {
+            println!("{}", toml::to_string_pretty(&cfg)?);
+            Ok(())
+        }
+        Command::AccessMatrix => {
+            let authz = ticorr_platform::Authz::load()?;
+            print!("{}", ticorr_platform::policy::matrix::render(&authz));
+            Ok(())
+        }
+        Command::Migrate => {
+            config::init_logging(&cfg);
+            config::ensure_data_dir(&cfg)?;
+            let db = ticorr_db::Db::connect(&cfg.resolved_database()).await?;
+            let report = db.migrate().await?;
+            println!(
+                "migrations: {} applied ({}), {} already present",
+                report.applied.len(),
+                report.applied.join(", "),
+                report.already
+            );
+            Ok(())
+        }
+        Command::Serve => {
+            config::init_logging(&cfg);
+            config::ensure_data_dir(&cfg)?;
+            let state = ticorr_web::build_state(cfg, Clock::system()).await?;
+            let app = ticorr_web::Application::build(state).await?;
+            tracing::info!(port = app.port(), "serving");
+            app.run_until(shutdown_signal()).await
+        }
+        Command::Demo { port } => crate::demo::run(cfg, port).await,
+        Command::CreateOperator {
+            name,
+            email,
+            region,
+        } => {
+            config::ensure_data_dir(&cfg)?;
+            let password = std::env::var("TICORR_OPERATOR_PASSWORD")
+                .context("set TICORR_OPERATOR_PASSWORD to the operator admin's password")?;
+            let db = ticorr_db::Db::connect(&cfg.resolved_database()).await?;
+            db.migrate().await?;
+            let org = ticorr_platform::identity::orgs::create_operator(
+                &db,
+                &cfg.identity,
+                &name,
+                &region,
+                &email,
+                &password,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("operator organisation {org} created; sign in as {email}");
+            Ok(())
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM, for a graceful shutdown.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

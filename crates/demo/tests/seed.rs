@@ -1,0 +1,578 @@
+//! Seeds real SQLite databases and checks the dataset as the platform will see it.
+
+use std::collections::{BTreeMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use sqlx::Row;
+use ticorr_db::{Db, DbConfig};
+use ticorr_demo::{SeedError, SeedReport, Stage};
+use ticorr_kernel::equipment::{EquipmentType, GalvanicPartner, TitaniumGrade};
+use ticorr_kernel::{OrgKind, Uscc};
+use ticorr_platform::identity::{IdentityConfig, password, valid_email};
+
+async fn fresh_db(dir: &tempfile::TempDir) -> Db {
+    let path = dir.path().join("demo.db");
+    let db = Db::connect(&DbConfig {
+        url: format!("sqlite://{}", path.display()),
+        ..Default::default()
+    })
+    .await
+    .expect("connect");
+    db.migrate().await.expect("migrate");
+    db
+}
+
+type Calls = Mutex<Vec<(Stage, u64, u64)>>;
+
+async fn seed(db: &Db) -> (SeedReport, Calls, Duration) {
+    let calls: Calls = Mutex::new(Vec::new());
+    let started = Instant::now();
+    let report = ticorr_demo::seed(db, &IdentityConfig::default(), &|stage, done, total| {
+        calls.lock().unwrap().push((stage, done, total));
+    })
+    .await
+    .expect("seeding succeeds");
+    let took = started.elapsed();
+    eprintln!(
+        "seeded {} organisations, {} people, {} items in {took:.2?}",
+        report.organizations, report.people, report.equipment
+    );
+    (report, calls, took)
+}
+
+async fn count(db: &Db, sql: &str) -> i64 {
+    sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.to_owned()))
+        .fetch_one(db.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+async fn count_with(db: &Db, sql: &str, args: &[&str]) -> i64 {
+    let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.to_owned()));
+    for a in args {
+        q = q.bind(a.to_string());
+    }
+    q.fetch_one(db.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+async fn strings(db: &Db, sql: &str) -> Vec<String> {
+    sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.to_owned()))
+        .fetch_all(db.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn seeds_a_complete_consistent_national_dataset() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db(&dir).await;
+    assert!(!ticorr_demo::is_seeded(&db).await.unwrap());
+    let (report, calls, _) = seed(&db).await;
+    assert!(ticorr_demo::is_seeded(&db).await.unwrap());
+
+    // Progress: every stage starts at 0 and ends at its total, which matches the report.
+    let calls = calls.into_inner().unwrap();
+    for (stage, expected) in [
+        (Stage::Organizations, report.organizations),
+        (Stage::Equipment, report.equipment),
+        (Stage::People, report.people),
+    ] {
+        let of: Vec<_> = calls.iter().filter(|c| c.0 == stage).collect();
+        assert!(of.len() >= 2, "{stage:?} reports progress");
+        assert_eq!(of.first().unwrap().1, 0);
+        let last = of.last().unwrap();
+        assert_eq!((last.1, last.2), (expected as u64, expected as u64));
+        assert!(of.windows(2).all(|w| w[0].1 <= w[1].1));
+    }
+
+    // Counts per kind (verified organisations), as in the database.
+    let rows = sqlx::query(
+        "SELECT kind, COUNT(*) AS n FROM organizations WHERE status = 'verified' GROUP BY kind",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    let kinds: BTreeMap<String, i64> = rows
+        .iter()
+        .map(|r| (r.get::<String, _>("kind"), r.get::<i64, _>("n")))
+        .collect();
+    eprintln!("verified organisations by kind: {kinds:?}");
+    assert_eq!(kinds.len(), 8, "all eight kinds");
+    assert!(kinds["enterprise"] >= 2_000);
+    assert!(kinds["park"] >= 60);
+    assert!(kinds["manufacturer"] >= 150);
+    assert!(kinds["service_institution"] >= 300);
+    assert!((2..=10).contains(&kinds["association"]));
+    assert_eq!(kinds["operator"], 1);
+    assert!(kinds["research"] >= 5);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM organizations").await,
+        report.organizations as i64
+    );
+
+    // Provinces, and a regulator in every province that has organisations.
+    let provinces = count(
+        &db,
+        "SELECT COUNT(DISTINCT substr(region_code, 1, 2)) FROM organizations",
+    )
+    .await;
+    assert!(provinces >= 25, "{provinces} provinces");
+    assert_eq!(provinces, report.provinces as i64);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(DISTINCT substr(region_code, 1, 2)) FROM organizations \
+             WHERE substr(region_code, 1, 2) NOT IN (SELECT substr(region_code, 1, 2) \
+             FROM organizations WHERE kind = 'regulator' AND status = 'verified')"
+        )
+        .await,
+        0
+    );
+    // Parks are in at least 25 provinces and enterprises settle in their own province.
+    assert!(
+        count(
+            &db,
+            "SELECT COUNT(DISTINCT region_code) FROM organizations WHERE kind = 'park'"
+        )
+        .await
+            >= 25
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM park_memberships m JOIN organizations p ON p.id = m.park_id \
+             JOIN organizations e ON e.id = m.enterprise_id \
+             WHERE p.kind <> 'park' OR e.kind <> 'enterprise' OR p.region_code <> e.region_code"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM (SELECT enterprise_id FROM park_memberships \
+             GROUP BY enterprise_id HAVING COUNT(*) > 2) t"
+        )
+        .await,
+        0
+    );
+
+    // Unified social credit codes: valid, carrying the region, of the right category.
+    let rows = sqlx::query("SELECT kind, uscc, region_code FROM organizations")
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+    let mut codes = HashSet::new();
+    for r in &rows {
+        let kind: OrgKind = r.get::<String, _>("kind").parse().unwrap();
+        let uscc = Uscc::parse(&r.get::<String, _>("uscc")).expect("valid code");
+        assert_eq!(uscc.region_code(), r.get::<String, _>("region_code"));
+        let category = &uscc.as_str()[..2];
+        let allowed: &[&str] = match kind {
+            OrgKind::Regulator | OrgKind::Park => &["11"],
+            OrgKind::Association => &["51"],
+            OrgKind::Research => &["12"],
+            OrgKind::ServiceInstitution => &["91", "12"],
+            _ => &["91"],
+        };
+        assert!(allowed.contains(&category), "{kind}: {uscc}");
+        assert!(codes.insert(uscc.to_string()));
+    }
+
+    // Equipment: count and every stored value within the registry's bounds.
+    let items = count(&db, "SELECT COUNT(*) FROM equipment").await;
+    assert!(items >= 20_000, "{items} items");
+    assert_eq!(items, report.equipment as i64);
+    for field in ticorr_equipment::FIELDS {
+        let Some((lo, hi)) = field.bounds else {
+            continue;
+        };
+        let sql = format!(
+            "SELECT MIN({0}) AS lo, MAX({0}) AS hi, COUNT({0}) AS n FROM equipment",
+            field.name
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        let n: i64 = row.get("n");
+        if n > 0 {
+            let (min, max): (f64, f64) = (row.get("lo"), row.get("hi"));
+            assert!(min >= lo && max <= hi, "{}: {min}..{max}", field.name);
+        }
+        if field.name != "cp_potential_v_sce" {
+            assert!(n > items / 2, "{} is mostly recorded ({n})", field.name);
+        }
+    }
+    for t in strings(&db, "SELECT DISTINCT equipment_type FROM equipment").await {
+        t.parse::<EquipmentType>().unwrap();
+    }
+    let grades = strings(&db, "SELECT DISTINCT grade FROM equipment").await;
+    for g in &grades {
+        g.parse::<TitaniumGrade>().unwrap();
+    }
+    assert!(
+        grades.len() >= 8,
+        "Gr1, 2, 7, 11, 12, 16, 17, 26: {grades:?}"
+    );
+    for g in strings(
+        &db,
+        "SELECT DISTINCT galvanic_partner FROM equipment WHERE galvanic_partner IS NOT NULL",
+    )
+    .await
+    {
+        g.parse::<GalvanicPartner>().unwrap();
+    }
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM equipment WHERE commissioned_on < '1995-01-01' \
+             OR commissioned_on > '2025-12-31' OR commissioned_on IS NULL"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM equipment e JOIN organizations o ON o.id = e.org_id \
+             WHERE o.kind <> 'enterprise' OR o.status <> 'verified'"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM equipment WHERE cp_potential_v_sce IS NOT NULL \
+             AND cathodic_protection <> 1"
+        )
+        .await,
+        0
+    );
+
+    // L2 items: in a park their owner is settled in; L1 items name no park; about 10–15 %
+    // of settled enterprises' items are shared.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM equipment e WHERE e.level = 'park' AND NOT EXISTS \
+             (SELECT 1 FROM park_memberships m WHERE m.park_id = e.park_id \
+             AND m.enterprise_id = e.org_id)"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM equipment WHERE level NOT IN ('private', 'park') \
+             OR (level = 'private' AND park_id IS NOT NULL)"
+        )
+        .await,
+        0
+    );
+    let settled_items = count(
+        &db,
+        "SELECT COUNT(*) FROM equipment WHERE org_id IN (SELECT enterprise_id FROM park_memberships)",
+    )
+    .await;
+    let park_items = count(&db, "SELECT COUNT(*) FROM equipment WHERE level = 'park'").await;
+    assert_eq!(park_items, report.park_items as i64);
+    let share = park_items as f64 / settled_items as f64;
+    assert!((0.10..=0.15).contains(&share), "park share {share}");
+
+    // Manufacturers: registered ones are verified manufacturers named by their own name;
+    // others are free text.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM equipment e JOIN organizations o ON o.id = e.manufacturer_org_id \
+             WHERE o.kind <> 'manufacturer' OR o.status <> 'verified' OR o.name <> e.manufacturer_name"
+        )
+        .await,
+        0
+    );
+    assert!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM equipment WHERE manufacturer_org_id IS NOT NULL"
+        )
+        .await
+            > items / 4
+    );
+    assert!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM equipment WHERE manufacturer_org_id IS NULL \
+             AND manufacturer_name IS NOT NULL"
+        )
+        .await
+            > items / 10
+    );
+
+    // People: 1–3 per organisation besides the demo accounts, valid lower-case e-mails,
+    // only the demo accounts can sign in.
+    let per_org = sqlx::query(
+        "SELECT MIN(n) AS lo, MAX(n) AS hi, COUNT(*) AS orgs FROM (SELECT org_id, COUNT(*) AS n \
+         FROM people WHERE email NOT LIKE '%@demo.ticorr.cn' GROUP BY org_id) t",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(per_org.get::<i64, _>("lo"), 1);
+    assert_eq!(per_org.get::<i64, _>("hi"), 3);
+    assert_eq!(per_org.get::<i64, _>("orgs"), report.organizations as i64);
+    for e in strings(&db, "SELECT email FROM people").await {
+        assert!(valid_email(&e) && e == e.to_lowercase(), "{e}");
+    }
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM organizations o WHERE NOT EXISTS \
+             (SELECT 1 FROM people p WHERE p.org_id = o.id AND p.role = 'admin')"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM people WHERE password_hash IS NOT NULL"
+        )
+        .await,
+        9
+    );
+    let experts = count(
+        &db,
+        "SELECT COUNT(*) FROM person_capacities WHERE capacity = 'expert'",
+    )
+    .await;
+    let institutional_experts = count(
+        &db,
+        "SELECT COUNT(*) FROM person_capacities c JOIN people p ON p.id = c.person_id \
+         JOIN organizations o ON o.id = p.org_id WHERE c.capacity = 'expert' \
+         AND o.kind IN ('research', 'service_institution', 'association')",
+    )
+    .await;
+    assert!(experts >= 20 && institutional_experts * 2 > experts);
+    for cap in ["reviewer", "examiner", "candidate"] {
+        assert!(
+            count_with(
+                &db,
+                "SELECT COUNT(*) FROM person_capacities WHERE capacity = $1",
+                &[cap]
+            )
+            .await
+                > 0,
+            "{cap}"
+        );
+    }
+
+    // The operator's queue: 20–30 pending registrations, each with one admin.
+    let pending = count(
+        &db,
+        "SELECT COUNT(*) FROM organizations WHERE status = 'pending'",
+    )
+    .await;
+    assert!((20..=30).contains(&pending));
+    assert_eq!(pending, report.pending_organizations as i64);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM organizations o WHERE o.status = 'pending' AND \
+             (SELECT COUNT(*) FROM people p WHERE p.org_id = o.id AND p.role = 'admin') <> 1"
+        )
+        .await,
+        0
+    );
+    assert!(
+        count(
+            &db,
+            "SELECT COUNT(DISTINCT kind) FROM organizations WHERE status = 'pending'"
+        )
+        .await
+            >= 3
+    );
+
+    // The demo accounts: one per kind plus a second enterprise, admins of verified
+    // organisations of their kind, with working passwords.
+    assert_eq!(report.accounts.len(), 9);
+    let mut account_kinds = HashSet::new();
+    let mut org_of = BTreeMap::new();
+    for a in &report.accounts {
+        assert!(account_kinds.insert(a.kind.clone()), "{}", a.kind);
+        assert!(a.password.chars().count() >= 12);
+        assert!(valid_email(&a.email) && a.email.ends_with("@demo.ticorr.cn"));
+        let row = sqlx::query(
+            "SELECT p.role, p.password_hash, p.org_id, o.kind, o.status FROM people p \
+             JOIN organizations o ON o.id = p.org_id WHERE p.email = $1",
+        )
+        .bind(a.email.clone())
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        assert_eq!(row.get::<String, _>("role"), "admin");
+        assert_eq!(row.get::<String, _>("status"), "verified");
+        assert_eq!(row.get::<String, _>("org_id"), a.organization_id);
+        let expected_kind = if a.kind == "enterprise_other" {
+            "enterprise"
+        } else {
+            a.kind.as_str()
+        };
+        assert_eq!(row.get::<String, _>("kind"), expected_kind);
+        let hash: String = row.get("password_hash");
+        assert!(password::verify(&a.password, &hash), "{} signs in", a.kind);
+        org_of.insert(a.kind.clone(), a.organization_id.clone());
+    }
+    for kind in OrgKind::ALL {
+        assert!(account_kinds.contains(kind.as_str()), "{kind}");
+    }
+    assert!(account_kinds.contains("enterprise_other"));
+
+    // The story: the demo enterprise is settled in the demo park and shares several of its
+    // ~15 items with it; other enterprises of the park share items too; the demo
+    // manufacturer made some of the demo enterprise's items.
+    let (enterprise, park, maker, other) = (
+        org_of["enterprise"].as_str(),
+        org_of["park"].as_str(),
+        org_of["manufacturer"].as_str(),
+        org_of["enterprise_other"].as_str(),
+    );
+    assert_eq!(
+        count_with(
+            &db,
+            "SELECT COUNT(*) FROM park_memberships WHERE park_id = $1 AND enterprise_id = $2",
+            &[park, enterprise]
+        )
+        .await,
+        1
+    );
+    let own = count_with(
+        &db,
+        "SELECT COUNT(*) FROM equipment WHERE org_id = $1",
+        &[enterprise],
+    )
+    .await;
+    assert!((12..=18).contains(&own), "{own} items");
+    assert!(
+        count_with(
+            &db,
+            "SELECT COUNT(*) FROM equipment WHERE org_id = $1 AND level = 'park' AND park_id = $2",
+            &[enterprise, park]
+        )
+        .await
+            >= 3
+    );
+    assert!(
+        count_with(
+            &db,
+            "SELECT COUNT(DISTINCT org_id) FROM equipment WHERE park_id = $1 AND level = 'park' \
+             AND org_id <> $2",
+            &[park, enterprise]
+        )
+        .await
+            >= 3
+    );
+    assert!(
+        count_with(
+            &db,
+            "SELECT COUNT(*) FROM equipment WHERE org_id = $1 AND manufacturer_org_id = $2",
+            &[enterprise, maker]
+        )
+        .await
+            >= 3
+    );
+    // The second enterprise is elsewhere, with items of its own.
+    assert_eq!(
+        count_with(
+            &db,
+            "SELECT COUNT(*) FROM park_memberships WHERE park_id = $1 AND enterprise_id = $2",
+            &[park, other]
+        )
+        .await,
+        0
+    );
+    assert!(
+        count_with(
+            &db,
+            "SELECT COUNT(*) FROM equipment WHERE org_id = $1",
+            &[other]
+        )
+        .await
+            >= 5
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM organizations WHERE kind = 'operator'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count_with(
+            &db,
+            "SELECT COUNT(*) FROM organizations WHERE id = $1 AND kind = 'operator'",
+            &[org_of["operator"].as_str()]
+        )
+        .await,
+        1
+    );
+
+    // Seeding again is refused and changes nothing.
+    let again = ticorr_demo::seed(&db, &IdentityConfig::default(), &|_, _, _| {}).await;
+    assert!(matches!(again, Err(SeedError::AlreadySeeded)), "{again:?}");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM equipment").await, items);
+}
+
+/// A digest of what must never change between seedings: organisation ids and names,
+/// people's ids and e-mails, equipment ids, owners and tags.
+async fn digest(db: &Db) -> (u64, usize) {
+    let mut lines = strings(
+        db,
+        "SELECT id || '|' || name || '|' || uscc FROM organizations ORDER BY id",
+    )
+    .await;
+    lines.extend(strings(db, "SELECT id || '|' || email FROM people ORDER BY id").await);
+    lines.extend(
+        strings(
+            db,
+            "SELECT id || '|' || org_id || '|' || tag || '|' || grade FROM equipment ORDER BY id",
+        )
+        .await,
+    );
+    lines.extend(
+        strings(
+            db,
+            "SELECT park_id || '|' || enterprise_id FROM park_memberships \
+             ORDER BY park_id, enterprise_id",
+        )
+        .await,
+    );
+    let mut h = DefaultHasher::new();
+    lines.hash(&mut h);
+    (h.finish(), lines.len())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn seeding_is_deterministic_except_for_the_passwords() {
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, b) = (fresh_db(&dir_a).await, fresh_db(&dir_b).await);
+    let (report_a, _, took_a) = seed(&a).await;
+    let (report_b, _, took_b) = seed(&b).await;
+    eprintln!("two seedings took {took_a:.2?} and {took_b:.2?}");
+    assert_eq!(digest(&a).await, digest(&b).await);
+    let (accounts_a, accounts_b) = (&report_a.accounts, &report_b.accounts);
+    for (x, y) in accounts_a.iter().zip(accounts_b) {
+        assert_eq!(
+            (&x.kind, &x.email, &x.organization_id),
+            (&y.kind, &y.email, &y.organization_id)
+        );
+        assert_ne!(x.password, y.password, "passwords are drawn afresh");
+    }
+}

@@ -1,0 +1,86 @@
+// The demo as a plant engineer meets it: sign in, see the equipment list, import a
+// spreadsheet with a mistake, in Chinese and in English.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { signIn, startDemo } from '../harness.mjs';
+
+let demo;
+
+before(async () => {
+  demo = await startDemo();
+});
+
+after(async () => {
+  if (demo) await demo.stop();
+});
+
+test('the demo prints one account per organisation kind', () => {
+  const kinds = demo.accounts.map((a) => a.kind);
+  for (const k of ['enterprise', 'manufacturer', 'park', 'service_institution', 'regulator', 'association', 'operator', 'research']) {
+    assert.ok(kinds.includes(k), `missing ${k}`);
+  }
+});
+
+test('an enterprise engineer signs in (Chinese) and sees the equipment list', async () => {
+  const page = await demo.browser.newPage();
+  await signIn(page, demo.base, demo.account('enterprise'));
+  assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+  assert.equal((await page.textContent('h1')).trim(), '设备台账');
+  const rows = await page.locator('#equipment-table tbody tr').count();
+  assert.ok(rows >= 5, `expected the enterprise's items, saw ${rows} rows`);
+  // Open one item and see its risk-model inputs.
+  await page.click('#equipment-table tbody tr:first-child a');
+  await page.waitForSelector('text=风险模型输入');
+  await page.close();
+});
+
+test('the same in English, switching language on the sign-in page', async () => {
+  const context = await demo.browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${demo.base}/login`);
+  await page.click('a.lang');
+  await page.waitForSelector('html[lang="en"]');
+  assert.equal((await page.textContent('h1')).trim(), 'Sign in');
+  await signIn(page, demo.base, demo.account('enterprise'));
+  assert.equal((await page.textContent('h1')).trim(), 'Equipment');
+  assert.ok((await page.locator('#equipment-table tbody tr').count()) >= 5);
+  await context.close();
+});
+
+test('a CSV with one bad row is refused with the row named, and nothing is imported', async () => {
+  const page = await demo.browser.newPage();
+  await signIn(page, demo.base, demo.account('enterprise'));
+  const before = await page.locator('#equipment-table tbody tr').count();
+  await page.goto(`${demo.base}/equipment/import`);
+  const csv = [
+    'tag,name,equipment_type,grade,temperature_c,chloride_mg_l,ph',
+    'E2E-1,浏览器测试换热器,plate_heat_exchanger,2,80,120000,7',
+    'E2E-2,有错误的一行,teapot,2,80,120000,7',
+  ].join('\n');
+  await page.setInputFiles('#file', { name: 'equipment.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') });
+  await page.click('form[action="/equipment/import"] button[type="submit"]');
+  const errors = page.locator('#import-errors');
+  await errors.waitFor();
+  const text = await errors.textContent();
+  assert.match(text, /equipment_type/);
+  const firstCell = (await errors.locator('tbody tr td').first().textContent()).trim();
+  assert.equal(firstCell, '3', 'the bad row is row 3 of the file');
+  await page.goto(`${demo.base}/equipment?q=E2E`);
+  assert.equal(await page.locator('#equipment-table tbody tr').count(), 0, 'nothing was imported');
+  await page.goto(`${demo.base}/equipment`);
+  assert.equal(await page.locator('#equipment-table tbody tr').count(), before);
+  await page.close();
+});
+
+test('another enterprise cannot open the first enterprise\'s item', async () => {
+  const owner = await demo.browser.newPage();
+  await signIn(owner, demo.base, demo.account('enterprise'));
+  const href = await owner.getAttribute('#equipment-table tbody tr:first-child a', 'href');
+  await owner.close();
+  const other = await demo.browser.newPage();
+  await signIn(other, demo.base, demo.account('enterprise_other'));
+  const res = await other.goto(`${demo.base}${href}`);
+  assert.equal(res.status(), 404);
+  await other.close();
+});
