@@ -5,7 +5,7 @@
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 use ticorr_db::decode;
-use ticorr_kernel::{PersonId, SessionId, Timestamp};
+use ticorr_kernel::{Cursor, Page, PageRequest, PersonId, SessionId, Timestamp};
 use time::Duration;
 
 use super::IdentityConfig;
@@ -159,41 +159,52 @@ pub struct SessionInfo {
     pub current: bool,
 }
 
-/// A person's live sessions, newest first.
+/// A person's live sessions, newest first, a page at a time.
 pub async fn list_live(
     conn: &mut AnyConnection,
     config: &IdentityConfig,
     now: Timestamp,
     person: PersonId,
     current: Option<SessionId>,
-) -> Result<Vec<SessionInfo>, sqlx::Error> {
+    page: &PageRequest,
+) -> Result<Page<SessionInfo>, sqlx::Error> {
+    let idle_cutoff = now.minus(Duration::minutes(config.session_idle_minutes));
+    let (key, id) = page
+        .after
+        .as_ref()
+        .map(|c| (c.key.clone(), c.id.clone()))
+        .unwrap_or_else(|| ("9999".to_owned(), String::new()));
     let rows = sqlx::query(
         "SELECT id, created_at, last_seen_at, expires_at, user_agent, ip FROM sessions \
-         WHERE person_id = $1 AND ended_at IS NULL AND expires_at > $2 ORDER BY created_at DESC",
+         WHERE person_id = $1 AND ended_at IS NULL AND expires_at > $2 AND last_seen_at > $3 \
+         AND (created_at < $4 OR (created_at = $4 AND id < $5)) \
+         ORDER BY created_at DESC, id DESC LIMIT $6",
     )
     .bind(person.to_string())
     .bind(now.to_rfc3339())
+    .bind(idle_cutoff.to_rfc3339())
+    .bind(key)
+    .bind(id)
+    .bind(page.fetch_limit())
     .fetch_all(conn)
     .await?;
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let id: SessionId = decode("id", &r.try_get::<String, _>("id")?)?;
-        let last_seen: Timestamp =
-            decode("last_seen_at", &r.try_get::<String, _>("last_seen_at")?)?;
-        if now >= last_seen.plus(Duration::minutes(config.session_idle_minutes)) {
-            continue;
-        }
         out.push(SessionInfo {
             id,
             created_at: decode("created_at", &r.try_get::<String, _>("created_at")?)?,
-            last_seen_at: last_seen,
+            last_seen_at: decode("last_seen_at", &r.try_get::<String, _>("last_seen_at")?)?,
             expires_at: decode("expires_at", &r.try_get::<String, _>("expires_at")?)?,
             user_agent: r.try_get("user_agent")?,
             ip: r.try_get("ip")?,
             current: Some(id) == current,
         });
     }
-    Ok(out)
+    Ok(Page::from_rows(out, page, |s| Cursor {
+        key: s.created_at.to_rfc3339(),
+        id: s.id.to_string(),
+    }))
 }
 
 /// Ends one of the person's own sessions; sessions of others look absent.

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use ticorr_db::{Db, decode};
-use ticorr_kernel::{FieldErrors, OrgId, PersonId, Timestamp, TokenId};
+use ticorr_kernel::{Cursor, FieldErrors, OrgId, Page, PageRequest, PersonId, Timestamp, TokenId};
 use time::Duration;
 
 use super::secret::{digest, random_token};
@@ -172,21 +172,36 @@ pub async fn list(
     gate: &Gate,
     caller: &Caller,
     org_id: OrgId,
-) -> Result<Vec<TokenInfo>, IdentityError> {
+    page: &PageRequest,
+) -> Result<Page<TokenInfo>, IdentityError> {
     let mut conn = db.pool().acquire().await?;
     let org = orgs::load(&mut conn, org_id)
         .await?
         .ok_or(IdentityError::NotFound)?;
     gate.check(&mut conn, caller, Action::ManageTokens, &org.resource())
         .await?;
+    // Newest first: before the cursor in (created_at, id) order.
+    let (key, id) = page
+        .after
+        .as_ref()
+        .map(|c| (c.key.clone(), c.id.clone()))
+        .unwrap_or_else(|| ("9999".to_owned(), String::new()));
     let rows = sqlx::query(
         "SELECT id, name, prefix, person_id, scopes, created_at, expires_at, last_used_at, revoked_at \
-         FROM api_tokens WHERE org_id = $1 ORDER BY created_at DESC",
+         FROM api_tokens WHERE org_id = $1 AND (created_at < $2 OR (created_at = $2 AND id < $3)) \
+         ORDER BY created_at DESC, id DESC LIMIT $4",
     )
     .bind(org_id.to_string())
+    .bind(key)
+    .bind(id)
+    .bind(page.fetch_limit())
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    Ok(Page::from_rows(items, page, |t| Cursor {
+        key: t.created_at.to_rfc3339(),
+        id: t.id.to_string(),
+    }))
 }
 
 /// Revokes a token of the caller's organisation.

@@ -6,9 +6,12 @@ use serde::{Deserialize, Serialize};
 use ticorr_kernel::{Capacity, OrgId, OrgKind, OrgStatus, PersonId, Role, SessionId};
 use ticorr_platform::identity::{orgs, people, sessions};
 
+use super::page_schema;
 use crate::auth::ApiPerson;
 use crate::error::{ApiError, Problem};
-use crate::extract::{Json, Path};
+use crate::extract::{Json, PageParams, Path, Query};
+
+page_schema!(SessionPage, sessions::SessionInfo);
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -92,13 +95,15 @@ pub async fn me(
     path = "/api/v1/me/sessions",
     tag = "auth",
     operation_id = "list_my_sessions",
-    responses((status = 200, body = Vec<sessions::SessionInfo>)),
+    params(PageParams),
+    responses((status = 200, body = SessionPage)),
     security(("bearer" = []), ("session_cookie" = []))
 )]
 pub async fn sessions(
     State(state): State<AppState>,
     ApiPerson(caller, auth): ApiPerson,
-) -> Result<Json<Vec<sessions::SessionInfo>>, ApiError> {
+    Query(page): Query<PageParams>,
+) -> Result<Json<SessionPage>, ApiError> {
     let actor = caller.principal.actor().ok_or(ApiError::Unauthorized)?;
     let mut conn = state.db.pool().acquire().await?;
     let list = sessions::list_live(
@@ -107,9 +112,10 @@ pub async fn sessions(
         state.gate.clock().now(),
         actor.person_id,
         auth.session.map(|s| s.id),
+        &page.request()?,
     )
     .await?;
-    Ok(Json(list))
+    Ok(Json(list.into()))
 }
 
 /// Ends one of the person's sessions (e.g. a browser left signed in elsewhere).

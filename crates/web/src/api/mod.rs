@@ -121,3 +121,23 @@ macro_rules! page_schema {
     };
 }
 pub(crate) use page_schema;
+
+#[cfg(test)]
+mod tests {
+    /// The OpenAPI document is generated from the handlers; `docs/openapi.json` is its
+    /// committed snapshot, so every change to the API surface shows up in review.
+    #[test]
+    fn the_openapi_document_matches_its_snapshot() {
+        let (_, doc) = super::router(&crate::Config::default());
+        let rendered = serde_json::to_string_pretty(&doc).expect("serializes") + "\n";
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json");
+        if std::env::var_os("TICORR_BLESS").is_some() {
+            std::fs::write(path, &rendered).expect("writes the snapshot");
+        }
+        let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            on_disk == rendered,
+            "the API changed: review the difference and run this test with TICORR_BLESS=1 to update docs/openapi.json"
+        );
+    }
+}

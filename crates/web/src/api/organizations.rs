@@ -19,6 +19,7 @@ use crate::state::AppState;
 
 page_schema!(OrganizationPage, Organization);
 page_schema!(PersonPage, Person);
+page_schema!(TokenPage, TokenInfo);
 
 /// The public directory of verified organisations.
 #[utoipa::path(
@@ -233,18 +234,18 @@ pub async fn change_member(
     path = "/api/v1/organizations/{id}/tokens",
     tag = "organizations",
     operation_id = "list_tokens",
-    params(("id" = OrgId, Path)),
-    responses((status = 200, body = Vec<TokenInfo>)),
+    params(("id" = OrgId, Path), PageParams),
+    responses((status = 200, body = TokenPage)),
     security(("bearer" = []), ("session_cookie" = []))
 )]
 pub async fn tokens(
     State(state): State<AppState>,
     ApiPerson(caller, _): ApiPerson,
     Path(id): Path<OrgId>,
-) -> Result<Json<Vec<TokenInfo>>, ApiError> {
-    Ok(Json(
-        tokens::list(&state.db, &state.gate, &caller, id).await?,
-    ))
+    Query(page): Query<PageParams>,
+) -> Result<Json<TokenPage>, ApiError> {
+    let page = tokens::list(&state.db, &state.gate, &caller, id, &page.request()?).await?;
+    Ok(Json(page.into()))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

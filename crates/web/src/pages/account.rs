@@ -34,6 +34,7 @@ impl Done {
 struct AccountPage<'a> {
     ctx: &'a PageCtx,
     sessions: Vec<SessionInfo>,
+    next: Option<String>,
     errors: Vec<(String, String)>,
     notice: Option<String>,
     role: String,
@@ -48,6 +49,7 @@ impl AccountPage<'_> {
 
 async fn account_page(
     ctx: &PageCtx,
+    page: &PageRequest,
     errors: Vec<(String, String)>,
     notice: Option<String>,
 ) -> Response {
@@ -65,6 +67,7 @@ async fn account_page(
         ctx.state.gate.clock().now(),
         actor.person_id,
         ctx.auth.session.as_ref().map(|s| s.id),
+        page,
     )
     .await;
     let list = match list {
@@ -73,7 +76,10 @@ async fn account_page(
     };
     render(&AccountPage {
         ctx,
-        sessions: list,
+        next: list
+            .next_cursor
+            .map(|c| format!("/account?cursor={}", url_encode(&c))),
+        sessions: list.items,
         errors,
         notice,
         role: ctx.label("role", actor.role.as_str()),
@@ -85,9 +91,18 @@ async fn account_page(
     })
 }
 
-pub async fn account(ctx: PageCtx, Query(done): Query<Done>) -> Response {
+pub async fn account(
+    ctx: PageCtx,
+    Query(done): Query<Done>,
+    Query(page): Query<PageParams>,
+) -> Response {
+    let Ok(req) = page.request() else {
+        return ctx
+            .error(PageErrorKind::BadRequest(ctx.t("error-bad-cursor")))
+            .into_response();
+    };
     let notice = done.notice(&ctx);
-    account_page(&ctx, vec![], notice).await
+    account_page(&ctx, &req, vec![], notice).await
 }
 
 #[derive(Deserialize)]
@@ -117,7 +132,7 @@ pub async fn change_password(
         Ok(()) => see_other("/account?done=password"),
         Err(IdentityError::Invalid(f)) => {
             let errors = ctx.field_messages(&f);
-            let mut res = account_page(&ctx, errors, None).await;
+            let mut res = account_page(&ctx, &PageRequest::first(50), errors, None).await;
             *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             res
         }
@@ -335,6 +350,7 @@ pub async fn change_person(
 struct TokensPage<'a> {
     ctx: &'a PageCtx,
     tokens: Vec<TokenInfo>,
+    next: Option<String>,
     issued: Option<(TokenInfo, String)>,
     errors: Vec<(String, String)>,
     notice: Option<String>,
@@ -373,6 +389,7 @@ impl TokensPage<'_> {
 
 async fn tokens_page(
     ctx: &PageCtx,
+    page: &PageRequest,
     issued: Option<(TokenInfo, String)>,
     errors: Vec<(String, String)>,
     notice: Option<String>,
@@ -381,7 +398,14 @@ async fn tokens_page(
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
-    let list = match tokens::list(&ctx.state.db, &ctx.state.gate, ctx.caller(), actor.org_id).await
+    let list = match tokens::list(
+        &ctx.state.db,
+        &ctx.state.gate,
+        ctx.caller(),
+        actor.org_id,
+        page,
+    )
+    .await
     {
         Ok(l) => l,
         Err(IdentityError::NotFound | IdentityError::Forbidden) => {
@@ -391,7 +415,10 @@ async fn tokens_page(
     };
     render(&TokensPage {
         ctx,
-        tokens: list,
+        next: list
+            .next_cursor
+            .map(|c| format!("/org/tokens?cursor={}", url_encode(&c))),
+        tokens: list.items,
         issued,
         errors,
         notice,
@@ -403,9 +430,18 @@ async fn tokens_page(
     })
 }
 
-pub async fn tokens(ctx: PageCtx, Query(done): Query<Done>) -> Response {
+pub async fn tokens(
+    ctx: PageCtx,
+    Query(done): Query<Done>,
+    Query(page): Query<PageParams>,
+) -> Response {
+    let Ok(req) = page.request() else {
+        return ctx
+            .error(PageErrorKind::BadRequest(ctx.t("error-bad-cursor")))
+            .into_response();
+    };
     let notice = done.notice(&ctx);
-    tokens_page(&ctx, None, vec![], notice).await
+    tokens_page(&ctx, &req, None, vec![], notice).await
 }
 
 #[derive(Deserialize)]
@@ -445,13 +481,14 @@ pub async fn issue_token(
     .await
     {
         Ok(issued) => {
-            let mut res = tokens_page(&ctx, Some(issued), vec![], None).await;
+            let mut res =
+                tokens_page(&ctx, &PageRequest::first(50), Some(issued), vec![], None).await;
             *res.status_mut() = axum::http::StatusCode::CREATED;
             res
         }
         Err(IdentityError::Invalid(f)) => {
             let errors = ctx.field_messages(&f);
-            let mut res = tokens_page(&ctx, None, errors, None).await;
+            let mut res = tokens_page(&ctx, &PageRequest::first(50), None, errors, None).await;
             *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             res
         }

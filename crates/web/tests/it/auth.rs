@@ -206,7 +206,7 @@ async fn people_list_and_end_their_own_sessions(app: TestApp) {
         .get("/api/v1/me/sessions", Some(&who.token))
         .await
         .json();
-    let list = list.as_array().unwrap();
+    let list = list["items"].as_array().unwrap();
     assert_eq!(list.len(), 2);
     let other = list.iter().find(|s| s["current"] == false).unwrap()["id"]
         .as_str()
@@ -225,7 +225,7 @@ async fn people_list_and_end_their_own_sessions(app: TestApp) {
     let theirs = app
         .get("/api/v1/me/sessions", Some(&stranger.token))
         .await
-        .json()[0]["id"]
+        .json()["items"][0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
