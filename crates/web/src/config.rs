@@ -72,7 +72,8 @@ impl Default for LogConfig {
     fn default() -> Self {
         LogConfig {
             format: "text".into(),
-            filter: "info".into(),
+            // sqlx reports PostgreSQL notices ("already exists, skipping") at info.
+            filter: "info,sqlx=warn".into(),
         }
     }
 }

@@ -209,6 +209,7 @@ pub async fn list(
 #[template(path = "equipment_detail.html")]
 struct DetailPage<'a> {
     ctx: &'a PageCtx,
+    notice: Option<String>,
     v: EquipmentView,
     row: Row,
     may_change: bool,
@@ -242,10 +243,16 @@ impl DetailPage<'_> {
     }
 }
 
+#[derive(Deserialize, Default)]
+pub struct DoneParam {
+    done: Option<String>,
+}
+
 pub async fn detail(
     ctx: PageCtx,
     State(state): State<AppState>,
     Path(id): Path<EquipmentId>,
+    Query(done): Query<DoneParam>,
 ) -> Response {
     if let Err(e) = ctx.require_actor() {
         return e.into_response();
@@ -260,18 +267,23 @@ pub async fn detail(
         .risk_inputs()
         .into_iter()
         .map(|(k, val)| {
-            (
-                k,
-                match val {
-                    serde_json::Value::String(s) => s,
-                    other => other.to_string(),
-                },
-            )
+            let shown = match val {
+                serde_json::Value::String(s) => s,
+                serde_json::Value::Number(n) => num(n.as_f64()),
+                other => other.to_string(),
+            };
+            (k, shown)
         })
         .collect();
     let row = row(&ctx, &v);
+    let notice = done
+        .done
+        .map(|d| format!("done-{d}"))
+        .filter(|k| ctx.state.i18n.has(ctx.lang, k))
+        .map(|k| ctx.t(&k));
     render(&DetailPage {
         ctx: &ctx,
+        notice,
         manufacturer_link: v.item.manufacturer_org_id,
         v,
         row,
