@@ -227,6 +227,18 @@ where
         })
 }
 
+/// A `LIKE … ESCAPE '\'` pattern matching `text` anywhere, case-insensitively when the
+/// column is wrapped in `LOWER(…)`: the text is lower-cased and its `\`, `%` and `_`
+/// escaped, so a search for `50%` finds "50%" and not everything.
+pub fn contains_pattern(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 /// Reads a text column and parses it into a domain type (ids, vocabularies, timestamps).
 pub fn parsed<T: FromStr>(row: &sqlx::any::AnyRow, column: &'static str) -> Result<T, sqlx::Error>
 where
@@ -271,5 +283,16 @@ pub mod flag {
 
     pub fn get_opt(row: &AnyRow, column: &str) -> Result<Option<bool>, sqlx::Error> {
         Ok(row.try_get::<Option<i64>, _>(column)?.map(|v| v != 0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains_pattern;
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(contains_pattern("Gr_2 50%"), "%gr\\_2 50\\%%");
+        assert_eq!(contains_pattern("a\\b"), "%a\\\\b%");
     }
 }

@@ -53,6 +53,24 @@ pub struct AuditEvent {
 }
 
 impl AuditEvent {
+    /// An event `caller` caused on one resource, with the client address.
+    pub fn on(
+        caller: &crate::gate::Caller,
+        at: Timestamp,
+        action: &str,
+        outcome: Outcome,
+        resource_type: &str,
+        resource_id: impl ToString,
+        resource_org_id: Option<OrgId>,
+    ) -> Self {
+        let mut e = AuditEvent::by(&caller.principal, at, action, outcome);
+        e.resource_type = Some(resource_type.to_owned());
+        e.resource_id = Some(resource_id.to_string());
+        e.resource_org_id = resource_org_id;
+        e.ip = caller.ip.clone();
+        e
+    }
+
     /// An event caused by `principal`, with the actor fields filled in.
     pub fn by(principal: &Principal, at: Timestamp, action: &str, outcome: Outcome) -> Self {
         let (person, org, via) = match principal {

@@ -251,13 +251,7 @@ pub async fn list(
         conditions.push(cond.replace('?', &format!("${}", args.len())));
     };
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = format!(
-            "%{}%",
-            q.to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let pattern = ticorr_db::contains_pattern(q);
         push(
             "(LOWER(e.tag) LIKE ? ESCAPE '\\' OR LOWER(e.name) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(e.process_medium, '')) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(e.location, '')) LIKE ? ESCAPE '\\')",
             pattern,

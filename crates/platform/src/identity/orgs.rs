@@ -394,11 +394,15 @@ pub async fn register(
             now,
         )
         .await?;
-        let mut e = AuditEvent::by(&caller.principal, now, "org.register", Outcome::Success);
-        e.resource_type = Some("organization".into());
-        e.resource_id = Some(org.id.to_string());
-        e.resource_org_id = Some(org.id);
-        e.ip = caller.ip.clone();
+        let e = AuditEvent::on(
+            caller,
+            now,
+            "org.register",
+            Outcome::Success,
+            "organization",
+            org.id,
+            Some(org.id),
+        );
         audit::record(&mut tx, &[e]).await
     }
     .await;
@@ -661,13 +665,7 @@ pub async fn directory(
     let mut args: Vec<String> = Vec::new();
     let mut conds = vec!["status = 'verified'".to_owned()];
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = format!(
-            "%{}%",
-            q.to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let pattern = ticorr_db::contains_pattern(q);
         args.push(pattern);
         let n = args.len();
         conds.push(format!(

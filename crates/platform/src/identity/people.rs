@@ -243,11 +243,15 @@ pub async fn add_member(
         }
         return Err(err.into());
     }
-    let mut e = AuditEvent::by(&caller.principal, now, "person.add", Outcome::Success);
-    e.resource_type = Some("person".into());
-    e.resource_id = Some(new.id.to_string());
-    e.resource_org_id = Some(org_id);
-    e.ip = caller.ip.clone();
+    let e = AuditEvent::on(
+        caller,
+        now,
+        "person.add",
+        Outcome::Success,
+        "person",
+        new.id,
+        Some(org_id),
+    );
     audit::record(&mut tx, &[e]).await?;
     let person = load(&mut tx, new.id)
         .await?
@@ -332,11 +336,15 @@ pub async fn change_member(
     } else {
         "person.change_role"
     };
-    let mut e = AuditEvent::by(&caller.principal, now, what, Outcome::Success);
-    e.resource_type = Some("person".into());
-    e.resource_id = Some(person_id.to_string());
-    e.resource_org_id = Some(org_id);
-    e.ip = caller.ip.clone();
+    let e = AuditEvent::on(
+        caller,
+        now,
+        what,
+        Outcome::Success,
+        "person",
+        person_id,
+        Some(org_id),
+    );
     audit::record(&mut tx, &[e]).await?;
     let person = load(&mut tx, person_id)
         .await?
@@ -395,11 +403,15 @@ pub async fn change_own_password(
         _ => None,
     };
     sessions::end_all(&mut tx, actor.person_id, now, "password_changed", keep).await?;
-    let mut e = AuditEvent::by(&caller.principal, now, "password.change", Outcome::Success);
-    e.resource_type = Some("person".into());
-    e.resource_id = Some(actor.person_id.to_string());
-    e.resource_org_id = Some(actor.org_id);
-    e.ip = caller.ip.clone();
+    let e = AuditEvent::on(
+        caller,
+        now,
+        "password.change",
+        Outcome::Success,
+        "person",
+        actor.person_id,
+        Some(actor.org_id),
+    );
     audit::record(&mut tx, &[e]).await?;
     tx.commit().await?;
     Ok(())

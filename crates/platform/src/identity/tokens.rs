@@ -143,11 +143,15 @@ pub async fn issue(
     .bind(now.plus(Duration::days(input.days)).to_rfc3339())
     .execute(&mut *tx)
     .await?;
-    let mut e = AuditEvent::by(&caller.principal, now, "token.issue", Outcome::Success);
-    e.resource_type = Some("api_token".into());
-    e.resource_id = Some(id.to_string());
-    e.resource_org_id = Some(org_id);
-    e.ip = caller.ip.clone();
+    let e = AuditEvent::on(
+        caller,
+        now,
+        "token.issue",
+        Outcome::Success,
+        "api_token",
+        id,
+        Some(org_id),
+    );
     audit::record(&mut tx, &[e]).await?;
     let info = load(&mut tx, id).await?.ok_or(IdentityError::NotFound)?;
     tx.commit().await?;
@@ -229,11 +233,15 @@ pub async fn revoke(
     if r.rows_affected() == 0 {
         return Err(IdentityError::NotFound);
     }
-    let mut e = AuditEvent::by(&caller.principal, now, "token.revoke", Outcome::Success);
-    e.resource_type = Some("api_token".into());
-    e.resource_id = Some(id.to_string());
-    e.resource_org_id = Some(org_id);
-    e.ip = caller.ip.clone();
+    let e = AuditEvent::on(
+        caller,
+        now,
+        "token.revoke",
+        Outcome::Success,
+        "api_token",
+        id,
+        Some(org_id),
+    );
     audit::record(&mut tx, &[e]).await?;
     tx.commit().await?;
     Ok(())

@@ -12,22 +12,9 @@ use ticorr_platform::identity::tokens::{self, NewToken, TokenInfo};
 use ticorr_platform::identity::{IdentityError, login};
 use ticorr_platform::policy::Action;
 
-use super::{CsrfForm, PageCtx, PageErrorKind, render, see_other, url_encode};
+use super::{CsrfForm, Done, PageCtx, PageErrorKind, render, see_other, url_encode};
 use crate::extract::{PageParams, Path};
 use crate::state::AppState;
-
-#[derive(Deserialize, Default)]
-pub struct Done {
-    done: Option<String>,
-}
-
-impl Done {
-    /// A notice after a successful form post (`?done=…`), translated.
-    fn notice(&self, ctx: &PageCtx) -> Option<String> {
-        let key = format!("done-{}", self.done.as_deref()?);
-        ctx.state.i18n.has(ctx.lang, &key).then(|| ctx.t(&key))
-    }
-}
 
 #[derive(Template)]
 #[template(path = "account.html")]
@@ -101,7 +88,7 @@ pub async fn account(
             .error(PageErrorKind::BadRequest(ctx.t("error-bad-cursor")))
             .into_response();
     };
-    let notice = done.notice(&ctx);
+    let notice = ctx.notice(&done);
     account_page(&ctx, &req, vec![], notice).await
 }
 
@@ -264,7 +251,7 @@ pub async fn people(
             .error(PageErrorKind::BadRequest(ctx.t("error-bad-cursor")))
             .into_response();
     };
-    let notice = done.notice(&ctx);
+    let notice = ctx.notice(&done);
     people_page(&ctx, &req, AddPersonForm::default(), vec![], notice).await
 }
 
@@ -440,7 +427,7 @@ pub async fn tokens(
             .error(PageErrorKind::BadRequest(ctx.t("error-bad-cursor")))
             .into_response();
     };
-    let notice = done.notice(&ctx);
+    let notice = ctx.notice(&done);
     tokens_page(&ctx, &req, None, vec![], notice).await
 }
 

@@ -13,7 +13,7 @@ use ticorr_kernel::{EquipmentId, FieldErrors, Level, OrgId, OrgKind, PageRequest
 use ticorr_platform::identity::orgs;
 use ticorr_platform::policy::{Action, RecordRef, Resource};
 
-use super::{CsrfForm, Options, PageCtx, PageErrorKind, num, render, see_other, url_encode};
+use super::{CsrfForm, Done, Options, PageCtx, PageErrorKind, num, render, see_other, url_encode};
 use crate::api::equipment::spreadsheet_response;
 use crate::extract::{PageParams, Path};
 use crate::state::AppState;
@@ -186,9 +186,9 @@ pub async fn list(
             )
         })
         .collect();
-    let notice = Some(format!("done-{}", f.done))
-        .filter(|k| ctx.state.i18n.has(ctx.lang, k))
-        .map(|k| ctx.t(&k));
+    let notice = ctx.notice(&Done {
+        done: Some(f.done.clone()),
+    });
     render(&ListPage {
         next: result
             .next_cursor
@@ -243,16 +243,11 @@ impl DetailPage<'_> {
     }
 }
 
-#[derive(Deserialize, Default)]
-pub struct DoneParam {
-    done: Option<String>,
-}
-
 pub async fn detail(
     ctx: PageCtx,
     State(state): State<AppState>,
     Path(id): Path<EquipmentId>,
-    Query(done): Query<DoneParam>,
+    Query(done): Query<Done>,
 ) -> Response {
     if let Err(e) = ctx.require_actor() {
         return e.into_response();
@@ -276,11 +271,7 @@ pub async fn detail(
         })
         .collect();
     let row = row(&ctx, &v);
-    let notice = done
-        .done
-        .map(|d| format!("done-{d}"))
-        .filter(|k| ctx.state.i18n.has(ctx.lang, k))
-        .map(|k| ctx.t(&k));
+    let notice = ctx.notice(&done);
     render(&DetailPage {
         ctx: &ctx,
         notice,

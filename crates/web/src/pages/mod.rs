@@ -77,6 +77,12 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .route("/equipment/{id}/delete", post(equipment::delete))
 }
 
+/// The `?done=…` parameter a page gets after a successful form post.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Done {
+    pub done: Option<String>,
+}
+
 /// The choices of a `<select>`: (value, label) pairs.
 pub type Options = Vec<(String, String)>;
 
@@ -165,6 +171,12 @@ impl PageCtx {
     pub fn may_on_own_org(&self, action: Action) -> bool {
         self.own_org()
             .is_some_and(|r| self.state.gate.would_allow(self.caller(), action, &r))
+    }
+
+    /// The translated notice for a `?done=…` parameter, if it names a known one.
+    pub fn notice(&self, done: &Done) -> Option<String> {
+        let key = format!("done-{}", done.done.as_deref()?);
+        self.state.i18n.has(self.lang, &key).then(|| self.t(&key))
     }
 
     pub fn signed_in(&self) -> bool {

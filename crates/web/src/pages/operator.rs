@@ -10,7 +10,7 @@ use ticorr_platform::identity::orgs::{self, Organization, Review};
 use ticorr_platform::policy::Action;
 use ticorr_platform::refdata;
 
-use super::{CsrfForm, PageCtx, PageErrorKind, render, see_other, url_encode};
+use super::{CsrfForm, Done, PageCtx, PageErrorKind, render, see_other, url_encode};
 use crate::extract::{PageParams, Path};
 use crate::state::AppState;
 
@@ -29,11 +29,6 @@ struct QueuePage<'a> {
     next: Option<String>,
     notice: Option<String>,
     error: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-pub struct Done {
-    done: Option<String>,
 }
 
 async fn queue_page(
@@ -103,12 +98,7 @@ pub async fn queue(
     Query(page): Query<PageParams>,
     Query(done): Query<Done>,
 ) -> Response {
-    let notice = done
-        .done
-        .as_deref()
-        .map(|d| format!("done-{d}"))
-        .filter(|k| ctx.state.i18n.has(ctx.lang, k))
-        .map(|k| ctx.t(&k));
+    let notice = ctx.notice(&done);
     queue_page(&ctx, &page, notice, None).await
 }
 
