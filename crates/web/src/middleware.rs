@@ -67,7 +67,7 @@ pub async fn csrf_cookie(State(state): State<AppState>, mut req: Request, next: 
     req.extensions_mut().insert(AnonCsrf(token.clone()));
     let mut res = next.run(req).await;
     if existing.is_none()
-        && let Ok(v) = HeaderValue::from_str(&set_cookie(name, &token, secure, None, "Strict"))
+        && let Ok(v) = HeaderValue::from_str(&set_cookie(name, &token, secure, None, "Lax"))
     {
         res.headers_mut().append(header::SET_COOKIE, v);
     }

@@ -61,14 +61,12 @@ pub async fn me(
     ApiPerson(caller, _): ApiPerson,
 ) -> Result<Json<MeResponse>, ApiError> {
     let actor = caller.principal.actor().ok_or(ApiError::Unauthorized)?;
+    let (org, view) = orgs::view(&state.db, &state.gate, &caller, actor.org_id).await?;
     let mut conn = state.db.pool().acquire().await?;
     let person = people::load(&mut conn, actor.person_id)
         .await?
         .ok_or(ApiError::Unauthorized)?;
-    let org = orgs::load(&mut conn, actor.org_id)
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
-    let parks = orgs::park_summaries_of(&mut conn, actor.org_id).await?;
+    let parks = view.parks;
     Ok(Json(MeResponse {
         person: MePerson {
             id: person.id,
