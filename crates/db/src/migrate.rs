@@ -32,6 +32,7 @@ macro_rules! migration {
 pub const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_identity"),
     migration!(2, "0002_equipment"),
+    migration!(3, "0003_privacy"),
 ];
 
 /// What a run of the migrations did.

@@ -13,6 +13,7 @@ pub mod gate;
 pub mod identity;
 pub mod policy;
 pub mod refdata;
+pub mod stats;
 
 pub use gate::{Caller, Denied, Gate};
 pub use policy::{Action, Actor, Authz, Principal, RecordRef, Resource, Via};

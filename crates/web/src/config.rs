@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use ticorr_db::DbConfig;
 use ticorr_platform::identity::IdentityConfig;
+use ticorr_platform::stats::StatsConfig;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -15,6 +16,7 @@ pub struct Config {
     pub database: DbConfig,
     pub http: HttpConfig,
     pub identity: IdentityConfig,
+    pub stats: StatsConfig,
     pub log: LogConfig,
 }
 
@@ -50,6 +52,7 @@ impl Default for Config {
             database: DbConfig::default(),
             http: HttpConfig::default(),
             identity: IdentityConfig::default(),
+            stats: StatsConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -98,6 +101,13 @@ impl Config {
 
     pub fn validate(&self) -> Result<(), String> {
         self.identity.validate()?;
+        let s = &self.stats;
+        if !(s.budget_epsilon_per_month > 0.0 && s.max_epsilon_per_query > 0.0)
+            || s.min_contributors < 1
+            || s.contribution_bound < 1
+        {
+            return Err("stats: budgets, the per-query ε, min_contributors and contribution_bound must be positive".into());
+        }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return Err("log.format must be `text` or `json`".into());
         }

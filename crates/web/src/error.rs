@@ -32,6 +32,8 @@ pub enum ApiError {
     TooManyRequests {
         retry_after_secs: i64,
     },
+    /// The caller's privacy budget does not cover the query.
+    PrivacyBudget(String),
     PayloadTooLarge,
     UnsupportedMediaType(String),
     /// A fault of the server; the cause is logged, not sent.
@@ -92,6 +94,11 @@ impl ApiError {
                 "/problems/throttled",
                 "Too many attempts",
             ),
+            ApiError::PrivacyBudget(_) => (
+                StatusCode::CONFLICT,
+                "/problems/privacy-budget",
+                "The privacy budget does not cover this query",
+            ),
             ApiError::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "about:blank",
@@ -125,9 +132,10 @@ impl ApiError {
             row_errors: None,
         };
         match self {
-            ApiError::BadRequest(d) | ApiError::Conflict(d) | ApiError::UnsupportedMediaType(d) => {
-                p.detail = Some(d.clone())
-            }
+            ApiError::BadRequest(d)
+            | ApiError::Conflict(d)
+            | ApiError::UnsupportedMediaType(d)
+            | ApiError::PrivacyBudget(d) => p.detail = Some(d.clone()),
             ApiError::Invalid(e) => {
                 p.detail = Some(e.to_string());
                 p.errors = Some(e.0.clone());
@@ -207,6 +215,19 @@ impl From<LoginError> for ApiError {
             LoginError::Throttled { retry_after_secs } => {
                 ApiError::TooManyRequests { retry_after_secs }
             }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<ticorr_platform::stats::StatsError> for ApiError {
+    fn from(e: ticorr_platform::stats::StatsError) -> Self {
+        use ticorr_platform::stats::StatsError;
+        match e {
+            StatsError::Invalid(f) => ApiError::Invalid(f),
+            StatsError::Budget(d) => ApiError::PrivacyBudget(d.to_string()),
+            StatsError::NotFound => ApiError::NotFound,
+            StatsError::Forbidden => ApiError::Forbidden,
             other => ApiError::internal(other),
         }
     }

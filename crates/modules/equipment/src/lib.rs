@@ -438,3 +438,12 @@ pub async fn seed_insert(
     }
     Ok(())
 }
+
+/// Every item of every verified organisation, as the L4 statistics read them.
+///
+/// This is the registry's side of the one named transformation by which L1 data moves up
+/// to L4 (`ticorr_platform::stats`): only that module calls it, and it releases nothing but
+/// noisy, bounded, suppressed aggregates of these rows.
+pub async fn stat_rows(db: Db) -> Result<Vec<ticorr_platform::stats::StatRow>, sqlx::Error> {
+    store::stat_rows(&db).await
+}

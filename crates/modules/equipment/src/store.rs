@@ -292,3 +292,35 @@ pub async fn list(
     let rows = q.fetch_all(conn).await?;
     rows.iter().map(from_row).collect()
 }
+
+/// All items of verified organisations with their owners' region and industry.
+pub async fn stat_rows(
+    db: &ticorr_db::Db,
+) -> Result<Vec<ticorr_platform::stats::StatRow>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT e.id, e.org_id, o.region_code, o.industry_code, e.equipment_type, e.grade, e.commissioned_on, \
+         e.temperature_c, e.chloride_mg_l, e.ph FROM equipment e JOIN organizations o ON o.id = e.org_id \
+         WHERE o.status = 'verified'",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let region: String = r.try_get("region_code")?;
+            let commissioned: Option<String> = r.try_get("commissioned_on")?;
+            Ok(ticorr_platform::stats::StatRow {
+                item_id: r.try_get("id")?,
+                org_id: parsed(r, "org_id")?,
+                province: format!("{}0000", region.get(..2).unwrap_or_default()),
+                industry: r.try_get("industry_code")?,
+                equipment_type: r.try_get("equipment_type")?,
+                grade: r.try_get("grade")?,
+                commissioned_year: commissioned
+                    .and_then(|d| d.get(..4).and_then(|y| y.parse().ok())),
+                temperature_c: r.try_get("temperature_c")?,
+                chloride_mg_l: r.try_get("chloride_mg_l")?,
+                ph: r.try_get("ph")?,
+            })
+        })
+        .collect()
+}

@@ -123,8 +123,16 @@ pub fn principal(
 
 /// The record every matrix row is decided against.
 pub fn record(level: Level) -> Resource {
+    record_of("equipment", level)
+}
+
+/// Record kinds whose use the regulator supervises, and one that it does not.
+pub const SUPERVISED_KINDS: [&str; 3] = ["privacy_budget", "audit_event", "equipment"];
+
+/// A record of `kind` owned by OWNER in park PARK.
+pub fn record_of(kind: &'static str, level: Level) -> Resource {
     Resource::Record(RecordRef {
-        kind: "equipment",
+        kind,
         id: "matrix".into(),
         level,
         owner: fixed_org(OWNER),
@@ -221,6 +229,54 @@ pub fn render(authz: &Authz) -> String {
         }
         out.push('\n');
     }
+
+    out.push_str(
+        "## Supervision: `supervise`\n\n\
+         Oversight of how data is used (privacy-budget use, access logs) without reading it.\n\
+         Decided on an L1 record of each kind, for a person of an organisation other than the owner\n\
+         (the owner's own people are also shown).\n\n",
+    );
+    out.push_str("| principal | relation to the record |");
+    for k in SUPERVISED_KINDS {
+        let _ = write!(out, " `{k}` |");
+    }
+    out.push_str("\n|---|---|");
+    for _ in SUPERVISED_KINDS {
+        out.push_str("---|");
+    }
+    out.push('\n');
+    let _ = write!(out, "| anonymous visitor | — |");
+    for k in SUPERVISED_KINDS {
+        let r = record_of(k, Level::Private);
+        let _ = write!(
+            out,
+            " {} |",
+            mark(authz.authorize(&Principal::Anonymous, Action::Supervise, &r))
+        );
+    }
+    out.push('\n');
+    for kind in OrgKind::ALL {
+        for relation in [Relation::Owner, Relation::Other] {
+            let p = principal(
+                *kind,
+                relation,
+                Role::Member,
+                Condition::Normal,
+                Action::Supervise,
+            );
+            let _ = write!(out, "| `{kind}` | {} |", relation.describe());
+            for k in SUPERVISED_KINDS {
+                let r = record_of(k, Level::Private);
+                let _ = write!(
+                    out,
+                    " {} |",
+                    mark(authz.authorize(&p, Action::Supervise, &r))
+                );
+            }
+            out.push('\n');
+        }
+    }
+    out.push('\n');
 
     out.push_str("## Organisations\n\n");
     out.push_str("| principal | organisation |");
@@ -380,6 +436,50 @@ mod tests {
             checked > 1000,
             "the matrix was enumerated ({checked} cells)"
         );
+    }
+
+    #[test]
+    fn only_regulators_supervise_and_only_budgets_and_access_logs() {
+        let authz = Authz::load().unwrap();
+        for kind in OrgKind::ALL {
+            for relation in Relation::for_kind(*kind) {
+                for condition in CONDITIONS {
+                    for level in Level::ALL {
+                        for record_kind in SUPERVISED_KINDS {
+                            let p = principal(
+                                *kind,
+                                relation,
+                                Role::Member,
+                                condition,
+                                Action::Supervise,
+                            );
+                            let got = authz.authorize(
+                                &p,
+                                Action::Supervise,
+                                &record_of(record_kind, level),
+                            );
+                            let want = *kind == OrgKind::Regulator
+                                && matches!(
+                                    condition,
+                                    Condition::Normal | Condition::TokenWithScope
+                                )
+                                && record_kind != "equipment";
+                            assert_eq!(
+                                got, want,
+                                "{kind} {relation:?} {condition:?} supervise {record_kind} at {level}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        for record_kind in SUPERVISED_KINDS {
+            assert!(!authz.authorize(
+                &Principal::Anonymous,
+                Action::Supervise,
+                &record_of(record_kind, Level::Public)
+            ));
+        }
     }
 
     #[test]

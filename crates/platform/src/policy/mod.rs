@@ -32,6 +32,10 @@ pub const POLICY_FILES: &[(&str, &str)] = &[
         "tokens.cedar",
         include_str!("../../../../policies/tokens.cedar"),
     ),
+    (
+        "supervision.cedar",
+        include_str!("../../../../policies/supervision.cedar"),
+    ),
 ];
 
 pub const SCHEMA_FILE: &str = include_str!("../../../../policies/schema.cedarschema");
@@ -47,6 +51,8 @@ ticorr_kernel::text_enum! {
         Update = "update",
         /// Delete a record.
         Delete = "delete",
+        /// Oversee how records are used (privacy budgets, access logs) without reading them.
+        Supervise = "supervise",
         /// See an organisation's profile.
         ViewProfile = "view_profile",
         /// See the people of an organisation.
@@ -406,6 +412,20 @@ impl Authz {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_policy_file_in_the_repository_is_loaded() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../policies");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            if name.ends_with(".cedar") {
+                assert!(
+                    POLICY_FILES.iter().any(|(f, _)| *f == name),
+                    "policies/{name} is not in POLICY_FILES"
+                );
+            }
+        }
+    }
 
     #[test]
     fn the_shipped_policies_parse_and_validate() {

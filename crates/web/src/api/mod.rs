@@ -6,6 +6,7 @@ pub mod equipment;
 mod me;
 mod organizations;
 mod reference;
+mod stats;
 
 use utoipa::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -28,6 +29,7 @@ use crate::state::AppState;
         (name = "auth", description = "Sign-in and sessions"),
         (name = "organizations", description = "Organisations, registration, verification, people, tokens"),
         (name = "equipment", description = "The equipment registry"),
+        (name = "statistics", description = "L4 statistics with differential privacy"),
         (name = "reference", description = "Reference data: regions and industries"),
     )
 )]
@@ -95,6 +97,8 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(import)
         .routes(routes!(equipment::export))
         .routes(routes!(equipment::template))
+        .routes(routes!(stats::query))
+        .routes(routes!(stats::budgets))
         .routes(routes!(reference::regions))
         .routes(routes!(reference::industries))
         .split_for_parts()

@@ -7,3 +7,4 @@ mod equipment;
 mod import_export;
 mod organizations;
 mod pages;
+mod stats;
