@@ -26,6 +26,31 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Recompute the whole log and check every entry, node, checkpoint, cosignature and
+    /// anchored record; exits non-zero naming what was changed behind the platform's back.
+    Verify,
+    /// Check an exported inclusion bundle offline (no database): the record, its leaf, the
+    /// inclusion proof and the signed checkpoint.
+    VerifyProof {
+        /// The bundle (JSON from GET /api/v1/ledger/records/{type}/{id}/bundle).
+        #[arg(long)]
+        bundle: std::path::PathBuf,
+        /// The log's verifier key.
+        #[arg(long)]
+        log_key: String,
+        /// A witness verifier key; repeat for several.
+        #[arg(long)]
+        witness: Vec<String>,
+        /// How many of the witnesses must have cosigned.
+        #[arg(long, default_value_t = 0)]
+        quorum: usize,
+    },
+    /// Print the log's origin and verifier key.
+    Key,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the platform (production).
     Serve,
@@ -38,6 +63,39 @@ pub enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// The transparency log: verify it, check an exported proof offline, show its key.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
+    /// Run an independent witness that cosigns the log's checkpoints after checking they
+    /// extend what it cosigned before.
+    Witness {
+        /// The platform's base URL, e.g. http://127.0.0.1:8080.
+        #[arg(long)]
+        log_url: String,
+        /// The log's verifier key (from `ticorr ledger key` or GET /api/v1/ledger/key).
+        #[arg(long)]
+        log_key: String,
+        /// The witness's private key file; created (with --name) when missing.
+        #[arg(long)]
+        key_file: std::path::PathBuf,
+        /// The witness's key name, used when creating the key.
+        #[arg(long, default_value = "witness.ticorr.local")]
+        name: String,
+        /// Where the witness keeps the last checkpoint it cosigned.
+        #[arg(long)]
+        state_file: std::path::PathBuf,
+        /// Seconds between rounds.
+        #[arg(long, default_value_t = 10)]
+        interval_secs: u64,
+        /// Run one round and exit (non-zero when it refuses).
+        #[arg(long)]
+        once: bool,
+        /// Print the witness's verifier key (for the log's `ledger.witnesses`) and exit.
+        #[arg(long)]
+        print_key: bool,
+    },
     /// Print the access matrix the policies decide (the source of docs/access-matrix.md).
     AccessMatrix,
     /// Print the effective configuration as TOML (defaults, file and environment applied).
@@ -92,6 +150,35 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run_until(shutdown_signal()).await
         }
         Command::Demo { port } => crate::demo::run(cfg, port).await,
+        Command::Ledger { command } => crate::ledger::run(cfg, command).await,
+        Command::Witness {
+            log_url,
+            log_key,
+            key_file,
+            name,
+            state_file,
+            interval_secs,
+            once,
+            print_key,
+        } => {
+            config::init_logging(&cfg);
+            let key = crate::witness::load_or_create_key(&key_file, &name)?;
+            if print_key {
+                println!("{}", key.verifier_key());
+                return Ok(());
+            }
+            let witness = crate::witness::Witness {
+                log_url,
+                log_key: ticorr_ledger::VerifierKey::parse(&log_key)
+                    .map_err(|e| anyhow::anyhow!("--log-key: {e}"))?,
+                key,
+                state_file,
+            };
+            tokio::task::spawn_blocking(move || {
+                witness.run(std::time::Duration::from_secs(interval_secs.max(1)), once)
+            })
+            .await?
+        }
         Command::CreateOperator {
             name,
             email,

@@ -11,7 +11,9 @@ use std::path::Path;
 use anyhow::Context;
 use ticorr_web::Config;
 
-const SECTIONS: &[&str] = &["data_dir", "database", "http", "identity", "stats", "log"];
+const SECTIONS: &[&str] = &[
+    "data_dir", "database", "http", "identity", "stats", "ledger", "log",
+];
 
 pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
     let mut value = toml::Value::try_from(Config::default())?;

@@ -12,12 +12,34 @@ use ticorr_web::Config;
 
 use crate::config;
 
+/// The operating parties of the platform that each run a witness in the demo.
+const WITNESSES: [&str; 3] = ["association", "regulator", "operator"];
+
 pub async fn run(mut cfg: Config, port: u16) -> anyhow::Result<()> {
     cfg.http.host = "127.0.0.1".into();
     cfg.http.port = port;
+    if cfg.log.filter == ticorr_web::config::LogConfig::default().filter {
+        // The demo's terminal is for the logins and the URL, not for a line per request.
+        cfg.log.filter = "warn".into();
+    }
     config::init_logging(&cfg);
     config::ensure_data_dir(&cfg)?;
     let accounts_file = cfg.data_dir.join("demo-accounts.json");
+    // The three operating parties each run a witness with its own key.
+    let witness_dir = cfg.data_dir.join("witnesses");
+    let mut witnesses = Vec::new();
+    for party in WITNESSES {
+        let key_file = witness_dir.join(format!("{party}.key"));
+        let key = crate::witness::load_or_create_key(
+            &key_file,
+            &format!("witness.{party}.ticorr.local"),
+        )?;
+        let vkey = key.verifier_key().to_string();
+        if !cfg.ledger.witnesses.contains(&vkey) {
+            cfg.ledger.witnesses.push(vkey);
+        }
+        witnesses.push((party, key_file, witness_dir.join(format!("{party}.state"))));
+    }
     let state = ticorr_web::build_state(cfg.clone(), Clock::system()).await?;
 
     let accounts: Vec<DemoAccount> = if ticorr_demo::is_seeded(&state.db).await? {
@@ -64,6 +86,15 @@ pub async fn run(mut cfg: Config, port: u16) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write {}", accounts_file.display()))?;
         report.accounts
     };
+    // Anchor the seeded verification decisions (a no-op on later starts).
+    let anchored =
+        ticorr_platform::identity::orgs::anchor_unanchored(&state.db, state.gate.clock().now())
+            .await
+            .map_err(|e| anyhow::anyhow!("anchoring the seed: {e}"))?;
+    if anchored > 0 {
+        println!("Anchored {anchored} organisation verifications in the ledger.");
+    }
+    let log_key = state.ledger.verifier_key().to_string();
 
     let app = ticorr_web::Application::build(state).await?;
     let url = format!("http://127.0.0.1:{}", app.port());
@@ -73,6 +104,36 @@ pub async fn run(mut cfg: Config, port: u16) -> anyhow::Result<()> {
     for a in &accounts {
         println!("  {:<20} {:<34} {}", a.kind, a.email, a.password);
     }
+    // Start the witnesses as separate processes, each with its own key and state.
+    let exe = std::env::current_exe().context("cannot find the ticorr executable")?;
+    let mut children = Vec::new();
+    for (party, key_file, state_file) in &witnesses {
+        let child = tokio::process::Command::new(&exe)
+            .arg("witness")
+            .arg("--log-url")
+            .arg(&url)
+            .arg("--log-key")
+            .arg(&log_key)
+            .arg("--key-file")
+            .arg(key_file)
+            .arg("--state-file")
+            .arg(state_file)
+            .arg("--interval-secs")
+            .arg("5")
+            .env("RUST_LOG", "warn")
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("cannot start the {party} witness"))?;
+        children.push(child);
+    }
+    println!("Ledger: {log_key}");
+    println!(
+        "Witnesses (association, regulator, operator) cosign checkpoints every 5 s: {url}/api/v1/ledger/checkpoint"
+    );
     println!("Press Ctrl-C to stop; a second start reuses the data.");
-    app.run_until(crate::cli::shutdown_signal()).await
+    let result = app.run_until(crate::cli::shutdown_signal()).await;
+    for mut child in children {
+        let _ = child.kill().await;
+    }
+    result
 }

@@ -5,6 +5,8 @@ use std::process::ExitCode;
 mod cli;
 mod config;
 mod demo;
+mod ledger;
+mod witness;
 
 fn main() -> ExitCode {
     let cli = <cli::Cli as clap::Parser>::parse();

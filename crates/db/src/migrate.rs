@@ -33,6 +33,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_identity"),
     migration!(2, "0002_equipment"),
     migration!(3, "0003_privacy"),
+    migration!(4, "0004_ledger"),
 ];
 
 /// What a run of the migrations did.

@@ -11,6 +11,7 @@
 pub mod audit;
 pub mod gate;
 pub mod identity;
+pub mod ledger;
 pub mod policy;
 pub mod refdata;
 pub mod stats;

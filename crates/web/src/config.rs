@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use ticorr_db::DbConfig;
 use ticorr_platform::identity::IdentityConfig;
+use ticorr_platform::ledger::LedgerConfig;
 use ticorr_platform::stats::StatsConfig;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -17,6 +18,7 @@ pub struct Config {
     pub http: HttpConfig,
     pub identity: IdentityConfig,
     pub stats: StatsConfig,
+    pub ledger: LedgerConfig,
     pub log: LogConfig,
 }
 
@@ -53,6 +55,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             identity: IdentityConfig::default(),
             stats: StatsConfig::default(),
+            ledger: LedgerConfig::default(),
             log: LogConfig::default(),
         }
     }

@@ -42,7 +42,8 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
     let authz = Authz::load()?;
     let i18n = i18n::I18n::load().map_err(anyhow::Error::msg)?;
     let gate = Gate::new(Arc::new(authz), clock);
-    Ok(AppState::new(db, gate, config, i18n))
+    let ledger = ticorr_platform::ledger::Ledger::load(&config.ledger, &config.data_dir)?;
+    Ok(AppState::new(db, gate, config, i18n, ledger))
 }
 
 /// The whole router: pages, API, API reference, health, metrics, static files.

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use ticorr_db::Db;
 use ticorr_platform::Gate;
+use ticorr_platform::ledger::Ledger;
 
 use crate::config::Config;
 use crate::i18n::I18n;
@@ -20,16 +21,18 @@ pub struct Inner {
     pub config: Config,
     pub i18n: I18n,
     pub metrics: Metrics,
+    pub ledger: Ledger,
 }
 
 impl AppState {
-    pub fn new(db: Db, gate: Gate, config: Config, i18n: I18n) -> Self {
+    pub fn new(db: Db, gate: Gate, config: Config, i18n: I18n, ledger: Ledger) -> Self {
         AppState(Arc::new(Inner {
             db,
             gate,
             config,
             i18n,
             metrics: Metrics::new(),
+            ledger,
         }))
     }
 }

@@ -41,6 +41,8 @@ pub enum IdentityError {
     Db(#[from] ticorr_db::DbError),
     #[error("password hashing failed")]
     Hashing,
+    #[error("ledger: {0}")]
+    Ledger(String),
 }
 
 impl From<FieldErrors> for IdentityError {

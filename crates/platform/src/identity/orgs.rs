@@ -35,7 +35,33 @@ pub struct Organization {
     pub reviewed_at: Option<Timestamp>,
 }
 
+/// The record type under which organisation status decisions are anchored in the ledger.
+pub const LEDGER_TYPE: &str = "organization";
+
 impl Organization {
+    /// The canonical form anchored in the ledger whenever the operator decides on the
+    /// organisation: the identity it was verified under and the decision.
+    pub fn ledger_record(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id.to_string(),
+            "kind": self.kind.as_str(),
+            "name": self.name,
+            "uscc": self.uscc,
+            "region_code": self.region_code,
+            "industry_code": self.industry_code,
+            "status": self.status.as_str(),
+            "status_reason": self.status_reason,
+        })
+    }
+
+    pub fn ledger_anchor(&self) -> crate::ledger::Anchor<'static> {
+        crate::ledger::Anchor {
+            record_type: LEDGER_TYPE,
+            record_id: self.id.to_string(),
+            record: self.ledger_record(),
+        }
+    }
+
     pub fn verified(&self) -> bool {
         self.status == OrgStatus::Verified
     }
@@ -453,6 +479,9 @@ pub struct OrganizationView {
     pub status_reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<Timestamp>,
+    /// The ledger entry of the latest decision on this organisation, for offline
+    /// verification (`GET /api/v1/ledger/entries/{index}`).
+    pub ledger: Option<crate::ledger::LedgerRef>,
 }
 
 /// An organisation's profile as the caller may see it; 404 when the caller may not.
@@ -486,6 +515,9 @@ pub async fn view(
             None
         },
         created_at: insider.then_some(org.created_at),
+        ledger: crate::ledger::latest(&mut conn, LEDGER_TYPE, &org.id.to_string())
+            .await
+            .map_err(|e| IdentityError::Ledger(e.to_string()))?,
     };
     Ok((org, view))
 }
@@ -623,8 +655,36 @@ pub async fn review(
         .await?;
     }
     let org = load(&mut tx, id).await?.ok_or(IdentityError::NotFound)?;
+    crate::ledger::anchor(&mut tx, now, &[org.ledger_anchor()])
+        .await
+        .map_err(|e| match e {
+            crate::ledger::LedgerError::Storage(s) => IdentityError::Storage(s),
+            other => IdentityError::Ledger(other.to_string()),
+        })?;
     tx.commit().await?;
     Ok(org)
+}
+
+/// Anchors every verified organisation that has never been anchored (the demo's seed, an
+/// installation that predates the ledger). Returns how many were anchored.
+pub async fn anchor_unanchored(db: &Db, now: Timestamp) -> Result<usize, IdentityError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM organizations o WHERE status = 'verified' AND NOT EXISTS \
+         (SELECT 1 FROM ledger_entries e WHERE e.record_type = 'organization' AND e.record_id = o.id) ORDER BY id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(db.pool())
+        .await?;
+    let orgs = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    for chunk in orgs.chunks(1000) {
+        let anchors: Vec<_> = chunk.iter().map(Organization::ledger_anchor).collect();
+        let mut tx = db.begin().await?;
+        crate::ledger::anchor(&mut tx, now, &anchors)
+            .await
+            .map_err(|e| IdentityError::Ledger(e.to_string()))?;
+        tx.commit().await?;
+    }
+    Ok(orgs.len())
 }
 
 /// Organisations by kind, for directories and the demo's own checks; public fields only,

@@ -3,6 +3,7 @@
 
 mod auth;
 pub mod equipment;
+mod ledger;
 mod me;
 mod organizations;
 mod reference;
@@ -29,6 +30,7 @@ use crate::state::AppState;
         (name = "auth", description = "Sign-in and sessions"),
         (name = "organizations", description = "Organisations, registration, verification, people, tokens"),
         (name = "equipment", description = "The equipment registry"),
+        (name = "ledger", description = "The transparency log: checkpoints, entries, proofs, cosignatures"),
         (name = "statistics", description = "L4 statistics with differential privacy"),
         (name = "reference", description = "Reference data: regions and industries"),
     )
@@ -97,6 +99,13 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(import)
         .routes(routes!(equipment::export))
         .routes(routes!(equipment::template))
+        .routes(routes!(ledger::checkpoint))
+        .routes(routes!(ledger::key))
+        .routes(routes!(ledger::entry))
+        .routes(routes!(ledger::inclusion))
+        .routes(routes!(ledger::consistency))
+        .routes(routes!(ledger::cosign))
+        .routes(routes!(ledger::bundle))
         .routes(routes!(stats::query))
         .routes(routes!(stats::budgets))
         .routes(routes!(reference::regions))
