@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::{Context, anyhow};
 use serde::{Deserialize, Serialize};
 use ticorr_ledger::{Checkpoint, Hash, SignatureType, SignerKey, TrustPolicy, VerifierKey};
 
@@ -91,43 +91,38 @@ impl Witness {
             .map_err(|e| anyhow!("the checkpoint does not verify: {e}"))?;
         let cp: &Checkpoint = &opened.checkpoint;
         let state = self.load_state()?;
-        if let Some(prev) = &state {
-            let prev_root =
-                Hash::from_base64(&prev.root).map_err(|e| anyhow!("state root: {e}"))?;
-            if cp.size() < prev.size {
-                bail!(
-                    "refused: the log shrank from {} to {} entries (rollback)",
-                    prev.size,
-                    cp.size()
-                );
-            }
-            if cp.size() == prev.size {
-                if *cp.root() != prev_root {
-                    bail!(
-                        "refused: the log shows a different root for size {} than the one cosigned (fork)",
-                        cp.size()
-                    );
-                }
-                self.submit(&opened.note)?;
-                return Ok(Outcome::Unchanged(cp.size()));
-            }
-            let body: serde_json::Value = serde_json::from_str(&self.get(&format!(
-                "/api/v1/ledger/proof/consistency?from={}&to={}",
+        let previous = match &state {
+            Some(prev) => Some((
                 prev.size,
-                cp.size()
-            ))?)?;
-            let proof = body["hashes"]
-                .as_array()
-                .ok_or_else(|| anyhow!("the consistency proof is malformed"))?
-                .iter()
-                .map(|h| {
-                    h.as_str()
-                        .and_then(|s| Hash::from_base64(s).ok())
-                        .ok_or_else(|| anyhow!("bad hash in the proof"))
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            ticorr_ledger::verify_consistency(prev.size, cp.size(), &prev_root, cp.root(), &proof)
-                .map_err(|e| anyhow!("refused: the log at {} entries is not consistent with the {} entries cosigned before: {e}", cp.size(), prev.size))?;
+                Hash::from_base64(&prev.root).map_err(|e| anyhow!("state root: {e}"))?,
+            )),
+            None => None,
+        };
+        let proof = match &previous {
+            Some((old, _)) if *old < cp.size() => {
+                let body: serde_json::Value = serde_json::from_str(&self.get(&format!(
+                    "/api/v1/ledger/proof/consistency?from={old}&to={}",
+                    cp.size()
+                ))?)?;
+                body["hashes"]
+                    .as_array()
+                    .ok_or_else(|| anyhow!("the consistency proof is malformed"))?
+                    .iter()
+                    .map(|h| {
+                        h.as_str()
+                            .and_then(|s| Hash::from_base64(s).ok())
+                            .ok_or_else(|| anyhow!("bad hash in the proof"))
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()?
+            }
+            _ => vec![],
+        };
+        let grown = ticorr_ledger::witness::may_cosign(previous, cp.size(), cp.root(), &proof)
+            .map_err(|e| anyhow!("refused: {e}"))?;
+        if !grown {
+            // Already cosigned; send it again in case the log lost it.
+            self.submit(&opened.note)?;
+            return Ok(Outcome::Unchanged(cp.size()));
         }
         self.submit(&opened.note)?;
         self.save_state(&State {

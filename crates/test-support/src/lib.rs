@@ -85,10 +85,22 @@ impl TestResponse {
     }
 }
 
+/// The witness key every test application trusts (`ledger.witnesses`), so tests can act
+/// as a witness.
+pub fn test_witness_key() -> ticorr_ledger::SignerKey {
+    ticorr_ledger::SignerKey::from_seed(
+        "witness.test.ticorr.local",
+        ticorr_ledger::SignatureType::CosignatureV1,
+        &[7u8; 32],
+    )
+    .expect("a valid key name")
+}
+
 fn test_config() -> Config {
     let mut config = Config::default();
     config.http.port = 0;
     config.log.filter = "warn".into();
+    config.ledger.witnesses = vec![test_witness_key().verifier_key().to_string()];
     config
 }
 

@@ -80,6 +80,7 @@ pub mod memory;
 pub mod note;
 pub mod tree;
 pub mod verify;
+pub mod witness;
 
 pub use bundle::{BundleError, InclusionBundle, VerifiedBundle, verify_bundle};
 pub use checkpoint::{Checkpoint, CheckpointError, OpenedCheckpoint, TrustPolicy, open_checkpoint};
