@@ -34,6 +34,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(2, "0002_equipment"),
     migration!(3, "0003_privacy"),
     migration!(4, "0004_ledger"),
+    migration!(5, "0005_usage"),
 ];
 
 /// What a run of the migrations did.

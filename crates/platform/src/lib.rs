@@ -13,6 +13,7 @@ pub mod gate;
 pub mod identity;
 pub mod ledger;
 pub mod policy;
+pub mod privacy;
 pub mod refdata;
 pub mod stats;
 

@@ -43,7 +43,8 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
     let i18n = i18n::I18n::load().map_err(anyhow::Error::msg)?;
     let gate = Gate::new(Arc::new(authz), clock);
     let ledger = ticorr_platform::ledger::Ledger::load(&config.ledger, &config.data_dir)?;
-    Ok(AppState::new(db, gate, config, i18n, ledger))
+    let privacy = ticorr_platform::privacy::Privacy::load(&db, &config.data_dir).await?;
+    Ok(AppState::new(db, gate, config, i18n, ledger, privacy))
 }
 
 /// The whole router: pages, API, API reference, health, metrics, static files.

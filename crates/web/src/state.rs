@@ -5,6 +5,7 @@ use std::sync::Arc;
 use ticorr_db::Db;
 use ticorr_platform::Gate;
 use ticorr_platform::ledger::Ledger;
+use ticorr_platform::privacy::Privacy;
 
 use crate::config::Config;
 use crate::i18n::I18n;
@@ -22,10 +23,18 @@ pub struct Inner {
     pub i18n: I18n,
     pub metrics: Metrics,
     pub ledger: Ledger,
+    pub privacy: Privacy,
 }
 
 impl AppState {
-    pub fn new(db: Db, gate: Gate, config: Config, i18n: I18n, ledger: Ledger) -> Self {
+    pub fn new(
+        db: Db,
+        gate: Gate,
+        config: Config,
+        i18n: I18n,
+        ledger: Ledger,
+        privacy: Privacy,
+    ) -> Self {
         AppState(Arc::new(Inner {
             db,
             gate,
@@ -33,6 +42,7 @@ impl AppState {
             i18n,
             metrics: Metrics::new(),
             ledger,
+            privacy,
         }))
     }
 }

@@ -171,10 +171,18 @@ impl Desensitizer {
     /// The identifiers in `text` that the policy acts on, overlaps settled (see [`detect`]),
     /// in text order.
     pub fn detect(&self, text: &str) -> Vec<Detection> {
+        self.detect_knowing(text, &[])
+    }
+
+    /// [`detect`](Self::detect), also finding the values that structured fields of the same
+    /// document named as identifiers (a reporter's name in `reporter` is a name wherever the
+    /// notes repeat it, title or not).
+    fn detect_knowing(&self, text: &str, known: &[(DetectorKind, String)]) -> Vec<Detection> {
         let folded = detect::Folded::new(text);
         let text = folded.text();
         let acts = |d: &Detection| self.policy.action(d.kind) != Action::Keep;
         let mut candidates = detect::candidates(text, &self.orgs);
+        candidates.extend(detect::known_values(text, known));
         candidates.retain(acts);
         candidates.retain(|d| !self.allowed.contains(&allow_key(&text[d.start..d.end])));
         let technical = detect::technical::spans(text);
@@ -195,7 +203,16 @@ impl Desensitizer {
     /// Desensitizes free text. `key` decides the pseudonyms (a per-document key from
     /// [`PseudonymKey::for_document`], or the platform key for labels stable across documents).
     pub fn desensitize_text(&self, text: &str, key: &PseudonymKey) -> Redacted {
-        let detections = self.detect(text);
+        self.desensitize_text_knowing(text, key, &[])
+    }
+
+    fn desensitize_text_knowing(
+        &self,
+        text: &str,
+        key: &PseudonymKey,
+        known: &[(DetectorKind, String)],
+    ) -> Redacted {
+        let detections = self.detect_knowing(text, known);
         let mut out = String::with_capacity(text.len());
         let mut redactions = Vec::with_capacity(detections.len());
         let (mut copied_to, mut chars_so_far) = (0usize, 0usize);
@@ -252,6 +269,16 @@ impl Desensitizer {
             dropped: Vec::new(),
             redactions: Vec::new(),
         };
+        // Values the fields name as identifiers are identifiers in the free-text fields too.
+        let known: Vec<(DetectorKind, String)> = fields
+            .iter()
+            .filter_map(|(name, value)| match self.policy.field_rule(name) {
+                FieldRule::Treat { kind, action } if *action != Action::Keep => {
+                    Some((*kind, detect::fold_str(value.trim())))
+                }
+                _ => None,
+            })
+            .collect();
         for (name, value) in fields {
             match self.policy.field_rule(name) {
                 FieldRule::Keep => {
@@ -259,7 +286,7 @@ impl Desensitizer {
                 }
                 FieldRule::Drop => result.dropped.push(name.clone()),
                 FieldRule::Scan => {
-                    let r = self.desensitize_text(value, key);
+                    let r = self.desensitize_text_knowing(value, key, &known);
                     result.fields.insert(name.clone(), r.text);
                     result
                         .redactions
@@ -319,6 +346,31 @@ mod tests {
 
     fn key() -> PseudonymKey {
         PseudonymKey::new(b"test-key".to_vec())
+    }
+
+    #[test]
+    fn names_given_in_fields_are_found_in_the_free_text_fields() {
+        let fields: BTreeMap<String, String> = [
+            ("reporter", "李娜"),
+            ("notes", "巡检时由李娜发现泄漏，李娜随即停车。"),
+            ("grade", "Gr2"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let r = engine().desensitize_fields(&fields, &key());
+        let notes = &r.fields["notes"];
+        assert!(!notes.contains("李娜"), "{notes}");
+        let reporter = &r.fields["reporter"];
+        assert!(
+            notes.contains(reporter.as_str()),
+            "the same pseudonym throughout the document: {reporter} / {notes}"
+        );
+        assert_eq!(r.fields["grade"], "Gr2");
+        assert_eq!(
+            r.redactions.iter().filter(|x| x.field == "notes").count(),
+            2
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod equipment;
 mod ledger;
 mod me;
 mod organizations;
+mod privacy;
 mod reference;
 mod stats;
 
@@ -32,6 +33,7 @@ use crate::state::AppState;
         (name = "equipment", description = "The equipment registry"),
         (name = "ledger", description = "The transparency log: checkpoints, entries, proofs, cosignatures"),
         (name = "statistics", description = "L4 statistics with differential privacy"),
+        (name = "privacy", description = "Desensitization of text and fields before sharing"),
         (name = "reference", description = "Reference data: regions and industries"),
     )
 )]
@@ -108,6 +110,7 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(routes!(ledger::bundle))
         .routes(routes!(stats::query))
         .routes(routes!(stats::budgets))
+        .routes(routes!(privacy::desensitize))
         .routes(routes!(reference::regions))
         .routes(routes!(reference::industries))
         .split_for_parts()

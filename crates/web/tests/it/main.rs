@@ -8,4 +8,5 @@ mod import_export;
 mod ledger;
 mod organizations;
 mod pages;
+mod privacy;
 mod stats;

@@ -164,6 +164,40 @@ pub(crate) fn candidates(text: &str, orgs: &org::OrgDictionary) -> Vec<Detection
     out
 }
 
+/// Occurrences in `text` of values a structured field of the same document named as an
+/// identifier of a given kind. Values shorter than two characters (three for ASCII) are too
+/// ambiguous to look for; ASCII values must stand as whole words.
+pub(crate) fn known_values(text: &str, known: &[(DetectorKind, String)]) -> Vec<Detection> {
+    let usable: Vec<&(DetectorKind, String)> = known
+        .iter()
+        .filter(|(_, v)| {
+            let n = v.chars().count();
+            if v.is_ascii() { n >= 3 } else { n >= 2 }
+        })
+        .collect();
+    if usable.is_empty() {
+        return Vec::new();
+    }
+    let automaton = aho_corasick::AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+        .build(usable.iter().map(|(_, v)| v.as_str()))
+        .expect("automaton over field values");
+    automaton
+        .find_iter(text)
+        .filter(|m| {
+            !text[m.range()].is_ascii() || isolated(text, m.start(), m.end(), is_ascii_alnum)
+        })
+        .map(|m| {
+            Detection::new(
+                usable[m.pattern().as_usize()].0,
+                m.range(),
+                "named as such in a field of the same document",
+            )
+            .with_bonus(1)
+        })
+        .collect()
+}
+
 /// Settles overlapping candidates as described in the module documentation.
 pub(crate) fn resolve(
     mut candidates: Vec<Detection>,

@@ -1,0 +1,214 @@
+//! Desensitization as a platform service: what text and fields pass through before anything
+//! leaves an organisation's private level.
+//!
+//! The engine (`ticorr-desensitize`) is built with the failure-case policy and the
+//! platform's own registry of organisation names, and rebuilt when the registry grows. Each
+//! call is one document: pseudonyms are keyed per call from the platform's secret, so the
+//! same person is "Person A" throughout one document and unlinkable across documents.
+//! Calls are for verified organisations, decided by the policies, and metered.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+
+use serde::{Deserialize, Serialize};
+use ticorr_db::Db;
+use ticorr_desensitize::{
+    Desensitizer, OrgDictionary, Policy, PseudonymKey, Redacted, RedactedFields,
+};
+use ticorr_kernel::{FieldErrors, Level};
+use uuid::Uuid;
+
+use crate::gate::{Caller, Denied, Gate};
+use crate::policy::{Action, RecordRef, Resource};
+
+/// The largest text one call may desensitize (characters).
+pub const MAX_CHARS: usize = 200_000;
+
+/// The service: the engine for the current registry and the platform's pseudonym secret.
+pub struct Privacy {
+    engine: RwLock<(i64, Arc<Desensitizer>)>,
+    secret: PseudonymKey,
+}
+
+impl std::fmt::Debug for Privacy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Privacy")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PrivacyError {
+    #[error("invalid input: {0}")]
+    Invalid(FieldErrors),
+    #[error("not found")]
+    NotFound,
+    #[error("not allowed")]
+    Forbidden,
+    #[error("the pseudonym secret: {0}")]
+    Secret(String),
+    #[error("the desensitization policy is invalid: {0}")]
+    Policy(String),
+    #[error(transparent)]
+    Storage(#[from] sqlx::Error),
+}
+
+impl From<Denied> for PrivacyError {
+    fn from(d: Denied) -> Self {
+        match d {
+            Denied::NotFound => PrivacyError::NotFound,
+            Denied::Forbidden => PrivacyError::Forbidden,
+            Denied::Storage(e) => PrivacyError::Storage(e),
+        }
+    }
+}
+
+/// Reads the 32-byte pseudonym secret (hex) from `path`, creating it when missing.
+fn load_secret(path: &Path) -> Result<PseudonymKey, PrivacyError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut bytes = [0u8; 32];
+            rand::fill(&mut bytes);
+            let text = hex::encode(bytes);
+            crate::ledger::write_secret(path, &text)
+                .map_err(|e| PrivacyError::Secret(format!("{}: {e}", path.display())))?;
+            text
+        }
+        Err(e) => return Err(PrivacyError::Secret(format!("{}: {e}", path.display()))),
+    };
+    let bytes = hex::decode(text.trim())
+        .map_err(|e| PrivacyError::Secret(format!("{}: {e}", path.display())))?;
+    if bytes.len() != 32 {
+        return Err(PrivacyError::Secret(format!(
+            "{} must hold 32 bytes in hex",
+            path.display()
+        )));
+    }
+    Ok(PseudonymKey::new(bytes))
+}
+
+async fn registry(db: &Db) -> Result<(i64, Vec<String>), sqlx::Error> {
+    let rows: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT name, name_en FROM organizations WHERE status = 'verified'")
+            .fetch_all(db.pool())
+            .await?;
+    let count = rows.len() as i64;
+    let names = rows
+        .into_iter()
+        .flat_map(|(zh, en)| std::iter::once(zh).chain(en))
+        .collect();
+    Ok((count, names))
+}
+
+fn build(names: Vec<String>) -> Result<Desensitizer, PrivacyError> {
+    Desensitizer::new(Policy::default(), OrgDictionary::new(names))
+        .map_err(|e| PrivacyError::Policy(e.to_string()))
+}
+
+/// What a caller sends: free text, or structured fields.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DesensitizeRequest {
+    pub text: Option<String>,
+    pub fields: Option<BTreeMap<String, String>>,
+}
+
+/// The redacted document and the report the uploader reviews.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum DesensitizeResponse {
+    #[schema(value_type = Object)]
+    Text(Redacted),
+    #[schema(value_type = Object)]
+    Fields(RedactedFields),
+}
+
+impl Privacy {
+    /// Loads the secret (`<data_dir>/privacy.key`) and builds the engine from the registry.
+    pub async fn load(db: &Db, data_dir: &Path) -> Result<Privacy, PrivacyError> {
+        let secret = load_secret(&data_dir.join("privacy.key"))?;
+        let (count, names) = registry(db).await?;
+        Ok(Privacy {
+            engine: RwLock::new((count, Arc::new(build(names)?))),
+            secret,
+        })
+    }
+
+    /// The engine for the current registry, rebuilt when verified organisations were added.
+    async fn engine(&self, db: &Db) -> Result<Arc<Desensitizer>, PrivacyError> {
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM organizations WHERE status = 'verified'")
+                .fetch_one(db.pool())
+                .await?;
+        {
+            let guard = self.engine.read().expect("engine lock");
+            if guard.0 == count {
+                return Ok(guard.1.clone());
+            }
+        }
+        let (count, names) = registry(db).await?;
+        let engine = Arc::new(build(names)?);
+        *self.engine.write().expect("engine lock") = (count, engine.clone());
+        Ok(engine)
+    }
+
+    /// Desensitizes one document for the caller's organisation and meters the use.
+    pub async fn desensitize(
+        &self,
+        db: &Db,
+        gate: &Gate,
+        caller: &Caller,
+        req: &DesensitizeRequest,
+    ) -> Result<DesensitizeResponse, PrivacyError> {
+        let actor = caller.principal.actor().ok_or(PrivacyError::NotFound)?;
+        // The document is the caller's own L1 data; the policies decide who may process it.
+        let resource = Resource::Record(RecordRef {
+            kind: "desensitization",
+            id: Uuid::now_v7().to_string(),
+            level: Level::Private,
+            owner: actor.org_id,
+            parks: vec![],
+        });
+        {
+            let mut conn = db.pool().acquire().await?;
+            gate.check(&mut conn, caller, Action::Create, &resource)
+                .await?;
+        }
+        let mut errors = FieldErrors::new();
+        let units = match (&req.text, &req.fields) {
+            (Some(t), None) => t.chars().count(),
+            (None, Some(f)) => f.values().map(|v| v.chars().count()).sum(),
+            _ => {
+                errors.add("body", "invalid", "send either `text` or `fields`");
+                0
+            }
+        };
+        if units > MAX_CHARS {
+            errors.add(
+                "body",
+                "too_long",
+                format!("send at most {MAX_CHARS} characters per call"),
+            );
+        }
+        if !errors.is_empty() {
+            return Err(PrivacyError::Invalid(errors));
+        }
+        let engine = self.engine(db).await?;
+        let key = PseudonymKey::for_document(&self.secret, &Uuid::now_v7().to_string());
+        let out = match (&req.text, &req.fields) {
+            (Some(t), _) => DesensitizeResponse::Text(engine.desensitize_text(t, &key)),
+            (_, Some(f)) => DesensitizeResponse::Fields(engine.desensitize_fields(f, &key)),
+            _ => unreachable!("validated above"),
+        };
+        sqlx::query("INSERT INTO usage_events (id, org_id, person_id, service, units, at) VALUES ($1, $2, $3, 'desensitize', $4, $5)")
+            .bind(Uuid::now_v7().to_string())
+            .bind(actor.org_id.to_string())
+            .bind(actor.person_id.to_string())
+            .bind(units as i64)
+            .bind(gate.clock().now().to_rfc3339())
+            .execute(db.pool())
+            .await?;
+        Ok(out)
+    }
+}
