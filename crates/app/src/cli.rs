@@ -51,6 +51,33 @@ pub enum LedgerCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Show the master keys and how many data keys each wraps.
+    Status,
+    /// Re-wrap every organisation's data key with the current master key.
+    Rotate {
+        /// First create a new master key and make it current (key file only).
+        #[arg(long)]
+        generate: bool,
+    },
+    /// After a rotation and a restart of every server: re-wrap what is left and drop the
+    /// older master keys from the key file.
+    Retire,
+    /// Destroy an organisation's data key: its sealed private fields become unreadable for
+    /// good (crypto-shredding).
+    Destroy {
+        /// The organisation's id.
+        #[arg(long)]
+        org: String,
+        /// Confirm; without it nothing is done.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Print a new master key (`<id>:<hex>`) for a key kept in TICORR_MASTER_KEY.
+    NewMaster,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the platform (production).
     Serve,
@@ -95,6 +122,12 @@ pub enum Command {
         /// Print the witness's verifier key (for the log's `ledger.witnesses`) and exit.
         #[arg(long)]
         print_key: bool,
+    },
+    /// Encryption at rest: master key rotation and crypto-shredding of an organisation's
+    /// private data.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
     },
     /// Print the access matrix the policies decide (the source of docs/access-matrix.md).
     AccessMatrix,
@@ -151,6 +184,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo { port } => crate::demo::run(cfg, port).await,
         Command::Ledger { command } => crate::ledger::run(cfg, command).await,
+        Command::Keys { command } => crate::keys::run(cfg, command).await,
         Command::Witness {
             log_url,
             log_key,

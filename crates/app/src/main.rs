@@ -5,6 +5,7 @@ use std::process::ExitCode;
 mod cli;
 mod config;
 mod demo;
+mod keys;
 mod ledger;
 mod witness;
 

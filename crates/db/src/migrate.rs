@@ -35,6 +35,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(3, "0003_privacy"),
     migration!(4, "0004_ledger"),
     migration!(5, "0005_usage"),
+    migration!(6, "0006_data_keys"),
 ];
 
 /// What a run of the migrations did.

@@ -16,6 +16,7 @@ pub mod policy;
 pub mod privacy;
 pub mod refdata;
 pub mod stats;
+pub mod vault;
 
 pub use gate::{Caller, Denied, Gate};
 pub use policy::{Action, Actor, Authz, Principal, RecordRef, Resource, Via};

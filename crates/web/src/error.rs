@@ -34,6 +34,8 @@ pub enum ApiError {
     },
     /// The caller's privacy budget does not cover the query.
     PrivacyBudget(String),
+    /// The data was erased for good (its organisation's key was destroyed).
+    Gone(String),
     PayloadTooLarge,
     UnsupportedMediaType(String),
     /// A fault of the server; the cause is logged, not sent.
@@ -99,6 +101,11 @@ impl ApiError {
                 "/problems/privacy-budget",
                 "The privacy budget does not cover this query",
             ),
+            ApiError::Gone(_) => (
+                StatusCode::GONE,
+                "/problems/erased",
+                "The data was erased for good",
+            ),
             ApiError::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "about:blank",
@@ -135,7 +142,8 @@ impl ApiError {
             ApiError::BadRequest(d)
             | ApiError::Conflict(d)
             | ApiError::UnsupportedMediaType(d)
-            | ApiError::PrivacyBudget(d) => p.detail = Some(d.clone()),
+            | ApiError::PrivacyBudget(d)
+            | ApiError::Gone(d) => p.detail = Some(d.clone()),
             ApiError::Invalid(e) => {
                 p.detail = Some(e.to_string());
                 p.errors = Some(e.0.clone());
@@ -203,6 +211,9 @@ impl From<EquipmentError> for ApiError {
             EquipmentError::NotFound => ApiError::NotFound,
             EquipmentError::Forbidden => ApiError::Forbidden,
             c @ EquipmentError::VersionConflict { .. } => ApiError::Conflict(c.to_string()),
+            EquipmentError::Vault(e @ ticorr_platform::vault::VaultError::Shredded) => {
+                ApiError::Gone(e.to_string())
+            }
             other => ApiError::internal(other),
         }
     }

@@ -44,7 +44,10 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
     let gate = Gate::new(Arc::new(authz), clock);
     let ledger = ticorr_platform::ledger::Ledger::load(&config.ledger, &config.data_dir)?;
     let privacy = ticorr_platform::privacy::Privacy::load(&db, &config.data_dir).await?;
-    Ok(AppState::new(db, gate, config, i18n, ledger, privacy))
+    let vault = ticorr_platform::vault::Vault::load(&config.data_dir, gate.clock().now())?;
+    Ok(AppState::new(
+        db, gate, config, i18n, ledger, privacy, vault,
+    ))
 }
 
 /// The whole router: pages, API, API reference, health, metrics, static files.

@@ -6,6 +6,7 @@ use ticorr_db::Db;
 use ticorr_platform::Gate;
 use ticorr_platform::ledger::Ledger;
 use ticorr_platform::privacy::Privacy;
+use ticorr_platform::vault::Vault;
 
 use crate::config::Config;
 use crate::i18n::I18n;
@@ -24,6 +25,7 @@ pub struct Inner {
     pub metrics: Metrics,
     pub ledger: Ledger,
     pub privacy: Privacy,
+    pub vault: Vault,
 }
 
 impl AppState {
@@ -34,6 +36,7 @@ impl AppState {
         i18n: I18n,
         ledger: Ledger,
         privacy: Privacy,
+        vault: Vault,
     ) -> Self {
         AppState(Arc::new(Inner {
             db,
@@ -43,6 +46,7 @@ impl AppState {
             metrics: Metrics::new(),
             ledger,
             privacy,
+            vault,
         }))
     }
 }

@@ -10,6 +10,7 @@
 //! [`Equipment::risk_inputs`] hands an item to the risk engine without translation.
 
 mod model;
+pub mod notes;
 mod store;
 pub mod tabular;
 
@@ -49,6 +50,8 @@ pub enum EquipmentError {
     Storage(#[from] sqlx::Error),
     #[error(transparent)]
     Db(#[from] ticorr_db::DbError),
+    #[error(transparent)]
+    Vault(#[from] ticorr_platform::vault::VaultError),
 }
 
 impl From<Denied> for EquipmentError {

@@ -5,6 +5,7 @@ use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use ticorr_equipment::notes::{Notes, NotesInput};
 use ticorr_equipment::{
     self as equipment, EquipmentInput, EquipmentView, ExportFormat, ImportReport, ListFilter,
 };
@@ -77,6 +78,61 @@ pub async fn get(
 ) -> Result<Json<EquipmentView>, ApiError> {
     Ok(Json(
         equipment::get(&state.db, &state.gate, &caller, id).await?,
+    ))
+}
+
+/// The item's private maintenance notes (costs, incidents, contacts): readable by its
+/// owner organisation only, whatever the item's level, and sealed at rest with the owner's
+/// data key. 410 when the organisation's key was destroyed.
+#[utoipa::path(
+    get,
+    path = "/api/v1/equipment/{id}/notes",
+    tag = "equipment",
+    operation_id = "get_equipment_notes",
+    params(("id" = EquipmentId, Path)),
+    responses(
+        (status = 200, body = Notes),
+        (status = 403, description = "The caller sees the item but is not its owner", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The owner's data key was destroyed", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn get_notes(
+    State(state): State<AppState>,
+    ApiPerson(caller, _): ApiPerson,
+    Path(id): Path<EquipmentId>,
+) -> Result<Json<Notes>, ApiError> {
+    Ok(Json(
+        equipment::notes::get(&state.db, &state.gate, &state.vault, &caller, id).await?,
+    ))
+}
+
+/// Replaces the item's private notes; an empty text removes them.
+#[utoipa::path(
+    put,
+    path = "/api/v1/equipment/{id}/notes",
+    tag = "equipment",
+    operation_id = "put_equipment_notes",
+    params(("id" = EquipmentId, Path)),
+    request_body = NotesInput,
+    responses(
+        (status = 200, body = Notes),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 410, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn put_notes(
+    State(state): State<AppState>,
+    ApiPerson(caller, _): ApiPerson,
+    Path(id): Path<EquipmentId>,
+    Json(input): Json<NotesInput>,
+) -> Result<Json<Notes>, ApiError> {
+    Ok(Json(
+        equipment::notes::set(&state.db, &state.gate, &state.vault, &caller, id, &input).await?,
     ))
 }
 

@@ -101,6 +101,7 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(import)
         .routes(routes!(equipment::export))
         .routes(routes!(equipment::template))
+        .routes(routes!(equipment::get_notes, equipment::put_notes))
         .routes(routes!(ledger::checkpoint))
         .routes(routes!(ledger::key))
         .routes(routes!(ledger::entry))

@@ -9,4 +9,5 @@ mod ledger;
 mod organizations;
 mod pages;
 mod privacy;
+mod sealed;
 mod stats;
