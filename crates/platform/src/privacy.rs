@@ -106,6 +106,17 @@ fn build(names: Vec<String>) -> Result<Desensitizer, PrivacyError> {
         .map_err(|e| PrivacyError::Policy(e.to_string()))
 }
 
+/// The document is the caller's own L1 data; the policies decide who may process it.
+fn resource_for(org: ticorr_kernel::OrgId) -> Resource {
+    Resource::Record(RecordRef {
+        kind: "desensitization",
+        id: Uuid::now_v7().to_string(),
+        level: Level::Private,
+        owner: org,
+        parks: vec![],
+    })
+}
+
 /// What a caller sends: free text, or structured fields.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -153,6 +164,14 @@ impl Privacy {
         Ok(engine)
     }
 
+    /// Whether the caller may use the service (to offer it; the gate decides again on use).
+    pub fn may_use(gate: &Gate, caller: &Caller) -> bool {
+        caller
+            .principal
+            .actor()
+            .is_some_and(|a| gate.would_allow(caller, Action::Create, &resource_for(a.org_id)))
+    }
+
     /// Desensitizes one document for the caller's organisation and meters the use.
     pub async fn desensitize(
         &self,
@@ -162,14 +181,7 @@ impl Privacy {
         req: &DesensitizeRequest,
     ) -> Result<DesensitizeResponse, PrivacyError> {
         let actor = caller.principal.actor().ok_or(PrivacyError::NotFound)?;
-        // The document is the caller's own L1 data; the policies decide who may process it.
-        let resource = Resource::Record(RecordRef {
-            kind: "desensitization",
-            id: Uuid::now_v7().to_string(),
-            level: Level::Private,
-            owner: actor.org_id,
-            parks: vec![],
-        });
+        let resource = resource_for(actor.org_id);
         {
             let mut conn = db.pool().acquire().await?;
             gate.check(&mut conn, caller, Action::Create, &resource)

@@ -12,6 +12,7 @@ nav-org = My organisation
 nav-people = People
 nav-tokens = API tokens
 nav-verification = Verification
+nav-privacy = Desensitize
 lang-zh = 中文
 lang-en = English
 sign-in = Sign in
@@ -264,6 +265,12 @@ galvanic-other = Other metal
 done-created = The item was registered.
 done-saved = Your changes were saved.
 done-deleted = The item was deleted.
+done-notes-saved = The private notes were saved and encrypted.
+notes-title = Private notes
+notes-intro = Repair costs, incidents, contacts: only people of your organisation read these notes, whatever the item is shared with. They are stored encrypted with your organisation's own key.
+notes-label = Notes
+notes-save = Save notes
+notes-erased = Your organisation's encryption key was destroyed, so these notes can no longer be read by anyone.
 import-intro = Upload a CSV (UTF-8) or Excel (.xlsx) file whose header uses the template's column names (Chinese headers are accepted too). Rows are matched by tag: existing items are updated, the others created. An import is all or nothing: if any row has a problem, nothing is imported and every problem is listed by row.
 import-template = Download the import template (CSV)
 import-file = File
@@ -308,3 +315,20 @@ field-error-in_future = The date cannot be in the future.
 field-error-inconsistent = Contradicts another field: a protection potential is given but cathodic protection is "No".
 field-error-unknown_field = No such field.
 field-error-wrong = The current password is not correct.
+
+privacy-title = Desensitize before sharing
+privacy-intro = Paste a failure report, an inspection note or an e-mail. The platform finds identifying details (credit codes, identity numbers, phone numbers, e-mail, bank cards, plates, addresses, coordinates, people, organisations, contract numbers, amounts) and shows what it would replace and why. Titanium grades, standard numbers, temperatures and concentrations stay as they are.
+privacy-label = Text to check
+privacy-run = Desensitize
+privacy-result = Desensitized text
+privacy-report = { $count ->
+    [one] One redaction
+   *[other] { $count } redactions
+}
+privacy-none = Nothing identifying was found.
+privacy-col-kind = Found
+privacy-col-original = Original
+privacy-col-replacement = Replaced by
+privacy-col-reason = Why
+privacy-nothing-stored = Nothing you paste here is stored; each use is counted for your organisation.
+privacy-empty = Paste some text first.

@@ -45,6 +45,12 @@ fn resource(id: EquipmentId, owner: OrgId) -> Resource {
     })
 }
 
+/// Whether the caller may read the item's notes (to show the section; the gate decides
+/// again when they are read).
+pub fn may_read(gate: &Gate, caller: &Caller, item: &crate::Equipment) -> bool {
+    gate.would_allow(caller, Action::Read, &resource(item.id, item.org_id))
+}
+
 fn context(id: EquipmentId) -> String {
     format!("{NOTES_KIND}/{id}")
 }

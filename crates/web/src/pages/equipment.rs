@@ -215,6 +215,19 @@ struct DetailPage<'a> {
     may_change: bool,
     risk_inputs: Vec<(String, String)>,
     manufacturer_link: Option<OrgId>,
+    notes: NotesBox,
+}
+
+/// The private-notes section of an item page.
+enum NotesBox {
+    /// The caller is not of the owner organisation: no section.
+    Hidden,
+    Shown {
+        text: String,
+        updated: Option<String>,
+    },
+    /// The owner's data key was destroyed.
+    Erased,
 }
 
 impl DetailPage<'_> {
@@ -270,6 +283,20 @@ pub async fn detail(
             (k, shown)
         })
         .collect();
+    let notes = if equipment::notes::may_read(&state.gate, ctx.caller(), &v.item) {
+        match equipment::notes::get(&state.db, &state.gate, &state.vault, ctx.caller(), id).await {
+            Ok(n) => NotesBox::Shown {
+                text: n.text,
+                updated: n.updated_at.map(|t| t.human()),
+            },
+            Err(EquipmentError::Vault(ticorr_platform::vault::VaultError::Shredded)) => {
+                NotesBox::Erased
+            }
+            Err(e) => return ctx.equipment_error(e).into_response(),
+        }
+    } else {
+        NotesBox::Hidden
+    };
     let row = row(&ctx, &v);
     let notice = ctx.notice(&done);
     render(&DetailPage {
@@ -280,7 +307,42 @@ pub async fn detail(
         row,
         may_change,
         risk_inputs,
+        notes,
     })
+}
+
+#[derive(Deserialize)]
+pub struct NotesForm {
+    #[serde(default)]
+    text: String,
+}
+
+pub async fn save_notes(
+    State(state): State<AppState>,
+    Path(id): Path<EquipmentId>,
+    form: CsrfForm<NotesForm>,
+) -> Response {
+    let CsrfForm { ctx, form, .. } = form;
+    if let Err(e) = ctx.require_actor() {
+        return e.into_response();
+    }
+    let input = equipment::notes::NotesInput { text: form.text };
+    match equipment::notes::set(
+        &state.db,
+        &state.gate,
+        &state.vault,
+        ctx.caller(),
+        id,
+        &input,
+    )
+    .await
+    {
+        Ok(_) => see_other(&format!("/equipment/{id}?done=notes-saved#notes")),
+        Err(EquipmentError::Vault(ticorr_platform::vault::VaultError::Shredded)) => {
+            see_other(&format!("/equipment/{id}#notes"))
+        }
+        Err(e) => ctx.equipment_error(e).into_response(),
+    }
 }
 
 /// The form's values as typed, kept to refill the form after an error.

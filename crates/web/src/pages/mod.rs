@@ -9,6 +9,7 @@ mod auth;
 mod equipment;
 mod home;
 mod operator;
+mod privacy;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
@@ -75,6 +76,8 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
             get(equipment::edit_form).post(equipment::update),
         )
         .route("/equipment/{id}/delete", post(equipment::delete))
+        .route("/equipment/{id}/notes", post(equipment::save_notes))
+        .route("/privacy", get(privacy::form).post(privacy::run))
 }
 
 /// The `?done=…` parameter a page gets after a successful form post.
@@ -258,6 +261,9 @@ fn nav_for(state: &AppState, auth: &Auth, lang: Lang, path: &str) -> Vec<NavItem
         );
         if may_hold_equipment && state.gate.would_allow(&auth.caller, Action::Create, &probe) {
             items.push(("/equipment", "nav-equipment"));
+        }
+        if ticorr_platform::privacy::Privacy::may_use(&state.gate, &auth.caller) {
+            items.push(("/privacy", "nav-privacy"));
         }
         items.push(("/org", "nav-org"));
         if state

@@ -169,6 +169,23 @@ async fn the_equipment_pages_list_create_and_show_import_errors(app: TestApp) {
         detail.text().contains("<code>ph</code>"),
         "risk model inputs are shown"
     );
+    // The owner keeps private notes on the item page.
+    let location = created.header("location").unwrap();
+    let location = location.split('?').next().unwrap().to_owned();
+    assert!(detail.text().contains("id=\"notes-text\""));
+    let saved = app
+        .post_form(
+            &format!("{location}/notes"),
+            &cookie,
+            &[("_csrf", &csrf), ("text", "更换垫片花费 2.4 万元")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+    let detail = app
+        .get_with_cookies(saved.header("location").unwrap(), &cookie)
+        .await;
+    assert!(detail.text().contains("更换垫片花费 2.4 万元"));
+    assert_eq!(app.count("equipment_notes", "sealed LIKE 'tc1:%'").await, 1);
 
     // Import through the page: multipart with the form token, one bad row.
     let boundary = "XyZ";
@@ -195,6 +212,58 @@ async fn the_equipment_pages_list_create_and_show_import_errors(app: TestApp) {
     assert!(html.contains("id=\"import-errors\""));
     assert!(html.contains("<td>3</td>"), "row 3 is named");
     assert_eq!(app.count("equipment", "tag LIKE 'G-%'").await, 0);
+}
+
+async fn the_desensitization_tool_shows_what_it_replaces_and_why(app: TestApp) {
+    let who = app
+        .person(app.org(OrgKind::Enterprise, &[]).await, Role::Member)
+        .await;
+    let cookie = format!("__Host-ticorr_session={}", who.token);
+    let form = app.get_with_cookies("/privacy", &cookie).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let html = form.text();
+    assert!(
+        html.contains("href=\"/privacy\""),
+        "offered in the navigation"
+    );
+    let csrf = html
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .post_form(
+            "/privacy",
+            &cookie,
+            &[
+                ("_csrf", &csrf),
+                ("text", "TA2 换热器 80 °C 泄漏，请联系手机 13812345678。"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let html = r.text();
+    let output = html
+        .split("id=\"privacy-output\">")
+        .nth(1)
+        .unwrap()
+        .split("</pre>")
+        .next()
+        .unwrap();
+    assert!(!output.contains("13812345678"), "{output}");
+    assert!(output.contains("TA2") && output.contains("80 °C"));
+    assert!(html.contains("id=\"privacy-report\""));
+    let empty = app
+        .post_form("/privacy", &cookie, &[("_csrf", &csrf), ("text", "  ")])
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.text().contains("id=\"privacy-error\""));
+    // Visitors are sent to sign in.
+    let anon = app.get("/privacy", None).await;
+    assert!(anon.status.is_redirection() || anon.status == StatusCode::UNAUTHORIZED);
 }
 
 async fn the_api_reference_and_operations_endpoints_answer(app: TestApp) {
@@ -233,4 +302,5 @@ ticorr_test_support::on_both_engines!(
     protected_pages_send_visitors_to_sign_in,
     the_equipment_pages_list_create_and_show_import_errors,
     the_api_reference_and_operations_endpoints_answer,
+    the_desensitization_tool_shows_what_it_replaces_and_why,
 );
