@@ -332,3 +332,9 @@ privacy-col-replacement = Replaced by
 privacy-col-reason = Why
 privacy-nothing-stored = Nothing you paste here is stored; each use is counted for your organisation.
 privacy-empty = Paste some text first.
+
+field-ledger = Ledger
+ledger-entry = entry { $index }
+ledger-entry-link = entry
+ledger-bundle-link = proof bundle for offline verification
+ledger-explain = The latest verification decision on this organisation is anchored in the platform's tamper-evident ledger. Anyone can check it offline with `ticorr ledger verify-proof` and the log key from /api/v1/ledger/key.

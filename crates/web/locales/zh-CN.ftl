@@ -329,3 +329,9 @@ privacy-col-replacement = 替换为
 privacy-col-reason = 原因
 privacy-nothing-stored = 此处粘贴的内容不会被保存；每次使用计入本机构的用量。
 privacy-empty = 请先粘贴文本。
+
+field-ledger = 存证
+ledger-entry = 第 { $index } 条存证
+ledger-entry-link = 存证条目
+ledger-bundle-link = 离线验证证明包
+ledger-explain = 对该机构的最新审核决定已写入平台防篡改存证账本。任何人都可以用 `ticorr ledger verify-proof` 和 /api/v1/ledger/key 公布的账本公钥离线验证。

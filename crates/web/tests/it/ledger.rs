@@ -172,6 +172,11 @@ async fn anchored_decisions_prove_inclusion_and_consistency_to_an_independent_ve
         let index = org["ledger"]["index"]
             .as_u64()
             .expect("the profile names its ledger entry");
+        let page = app.get(&format!("/organizations/{id}"), None).await.text();
+        assert!(
+            page.contains(&format!("href=\"/api/v1/ledger/entries/{index}\"")),
+            "the profile page names its ledger entry too"
+        );
         let entry = app
             .get(&format!("/api/v1/ledger/entries/{index}"), None)
             .await
