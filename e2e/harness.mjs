@@ -69,6 +69,8 @@ export async function startDemo() {
   });
   return {
     base,
+    binary,
+    dataDir,
     accounts,
     browser,
     log,
