@@ -5,19 +5,23 @@ use serde_json::json;
 use ticorr_kernel::{OrgKind, Role};
 use ticorr_test_support::TestApp;
 
-/// Visits a page anonymously and returns the anti-forgery cookie and token of its forms.
-async fn form_token(app: &TestApp, path: &str) -> (String, String) {
-    let page = app.get(path, None).await;
-    let cookie = page.set_cookie("__Host-ticorr_csrf").expect("csrf cookie");
-    let html = page.text();
-    let token = html
-        .split("name=\"_csrf\" value=\"")
+/// The anti-forgery token of the first form in `html`.
+fn csrf_in(html: &str) -> String {
+    html.split("name=\"_csrf\" value=\"")
         .nth(1)
         .unwrap()
         .split('"')
         .next()
         .unwrap()
-        .to_owned();
+        .to_owned()
+}
+
+/// Visits a page anonymously and returns the anti-forgery cookie and token of its forms.
+async fn form_token(app: &TestApp, path: &str) -> (String, String) {
+    let page = app.get(path, None).await;
+    let cookie = page.set_cookie("__Host-ticorr_csrf").expect("csrf cookie");
+    let html = page.text();
+    let token = csrf_in(&html);
     (format!("__Host-ticorr_csrf={cookie}"), token)
 }
 
@@ -120,14 +124,7 @@ async fn the_equipment_pages_list_create_and_show_import_errors(app: TestApp) {
     let cookie = format!("__Host-ticorr_session={}", who.token);
     let list = app.get_with_cookies("/equipment", &cookie).await;
     let html = list.text();
-    let csrf = html
-        .split("name=\"_csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let csrf = csrf_in(&html);
     let created = app
         .post_form(
             "/equipment/new",
@@ -226,14 +223,7 @@ async fn the_desensitization_tool_shows_what_it_replaces_and_why(app: TestApp) {
         html.contains("href=\"/privacy\""),
         "offered in the navigation"
     );
-    let csrf = html
-        .split("name=\"_csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let csrf = csrf_in(&html);
     let r = app
         .post_form(
             "/privacy",
