@@ -151,6 +151,7 @@ pub(crate) fn reason(
         }
     };
     let mut s = if chinese {
+        let evidence = evidence_zh(evidence).unwrap_or(evidence);
         format!("识别为{}（{}），{}", kind.label_zh(), evidence, done)
     } else {
         format!("Looks like a {} ({}); {}", kind.label_en(), evidence, done)
@@ -163,6 +164,47 @@ pub(crate) fn reason(
         });
     }
     s
+}
+
+/// The Chinese wording of a detector's evidence (detectors state it in English).
+fn evidence_zh(evidence: &str) -> Option<&'static str> {
+    Some(match evidence {
+        "IPv6 address" => "IPv6 地址",
+        "dotted-quad address" => "点分十进制 IP 地址",
+        "web address" => "网址",
+        "e-mail address pattern" => "电子邮箱格式",
+        "mainland mobile number pattern" => "大陆手机号格式",
+        "area code and local number" => "区号加本地号码",
+        "Luhn check valid, card or account context" => "Luhn 校验通过，上下文为卡号或账号",
+        "Luhn check valid, known issuer prefix" => "Luhn 校验通过，发卡行前缀已知",
+        "check character valid (GB 32100)" => "校验码正确（GB 32100）",
+        "check digit and birth date valid (GB 11643)" => "校验位和出生日期正确（GB 11643）",
+        "amount in Chinese numerals" => "中文大写金额",
+        "amount in 万 after a cost word" => "费用类词语后以“万”计的金额",
+        "amount with a currency" => "带货币单位的金额",
+        "contract or order number prefix" => "合同或订单编号前缀",
+        "number after a contract or order label" => "合同或订单标签后的编号",
+        "plant capacity after a capacity label" => "产能标签后的产能",
+        "decimal latitude, longitude pair" => "十进制经纬度",
+        "coordinates with hemisphere letters" => "带方位字母的坐标",
+        "labelled latitude and longitude" => "标明经纬度的坐标",
+        "北纬/东经 coordinates" => "北纬/东经坐标",
+        "house number, street name and street type" => "门牌号、街道名和街道类型",
+        "road name with house number" => "路名加门牌号",
+        "province followed by city or district" => "省份后接市或区县",
+        "ordinary plate pattern" => "普通号牌格式",
+        "new-energy plate pattern" => "新能源号牌格式",
+        "name after a role label" => "职务标签后的姓名",
+        "name after an English title or role" => "英文称谓或职务后的姓名",
+        "surname with title" => "姓氏加称谓",
+        "surname with title (工/总)" => "姓氏加“工/总”",
+        "same name as detected elsewhere in the document" => "与文中其他处已识别的姓名相同",
+        "name in the organisation registry" => "平台机构名录中的名称",
+        "name with a legal-form suffix" => "带企业组织形式后缀的名称",
+        "named as such in a field of the same document" => "同一文档的字段中已标明",
+        "calendar date" => "日期",
+        _ => return None,
+    })
 }
 
 /// True when the text around `start..end` is Chinese: any Chinese character within the span

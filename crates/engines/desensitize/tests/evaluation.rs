@@ -68,3 +68,34 @@ fn near_misses_are_left_alone() {
 fn the_evaluation_is_deterministic() {
     assert_eq!(evaluation::run(25, 5), evaluation::run(25, 5));
 }
+
+#[test]
+fn every_reason_in_chinese_text_reads_in_chinese() {
+    use ticorr_desensitize::{Desensitizer, OrgDictionary, Policy, PseudonymKey};
+    let corpus = evaluation::corpus::generate(300, SEED);
+    let engine =
+        Desensitizer::new(Policy::default(), OrgDictionary::new(&corpus.registry)).unwrap();
+    let key = PseudonymKey::new(b"k".to_vec());
+    let mut checked = 0;
+    for d in &corpus.docs {
+        for r in engine.desensitize_text(&d.text, &key).redactions {
+            if !r.reason.starts_with("识别为") {
+                continue;
+            }
+            checked += 1;
+            // Only identifiers and standard names may stay in Latin letters.
+            let words: Vec<&str> = r
+                .reason
+                .split(|c: char| !c.is_ascii_alphabetic())
+                .filter(|w| w.len() > 4 && !["Luhn", "Person"].contains(w))
+                .filter(|w| !r.replacement.contains(w))
+                .collect();
+            assert!(
+                words.is_empty(),
+                "English left in a Chinese reason: {}",
+                r.reason
+            );
+        }
+    }
+    assert!(checked > 1000, "{checked}");
+}
