@@ -2,7 +2,7 @@
 //! leaves an organisation's private level.
 //!
 //! The engine (`ticorr-desensitize`) is built with the failure-case policy and the
-//! platform's own registry of organisation names, and rebuilt when the registry grows. Each
+//! platform's own registry of organisation names, and rebuilt when an organisation registers. Each
 //! call is one document: pseudonyms are keyed per call from the platform's secret, so the
 //! same person is "Person A" throughout one document and unlinkable across documents.
 //! Calls are for verified organisations, decided by the policies, and metered.
@@ -27,7 +27,8 @@ pub const MAX_CHARS: usize = 200_000;
 
 /// The service: the engine for the current registry and the platform's pseudonym secret.
 pub struct Privacy {
-    engine: RwLock<(i64, Arc<Desensitizer>)>,
+    /// The engine and the registry state it was built from.
+    engine: RwLock<(RegistryState, Arc<Desensitizer>)>,
     secret: PseudonymKey,
 }
 
@@ -88,11 +89,12 @@ fn load_secret(path: &Path) -> Result<PseudonymKey, PrivacyError> {
     Ok(PseudonymKey::new(bytes))
 }
 
-/// The names the engine recognizes as organisations: every verified organisation's Chinese
-/// and English names. Returns (organisations, names).
+/// The names the engine recognizes as organisations: the Chinese and English names of every
+/// organisation that registered, whatever its status (a pending or suspended organisation's
+/// name identifies it just as well). Returns (organisations, names).
 pub async fn registry(db: &Db) -> Result<(i64, Vec<String>), sqlx::Error> {
     let rows: Vec<(String, Option<String>)> =
-        sqlx::query_as("SELECT name, name_en FROM organizations WHERE status = 'verified'")
+        sqlx::query_as("SELECT name, name_en FROM organizations")
             .fetch_all(db.pool())
             .await?;
     let count = rows.len() as i64;
@@ -101,6 +103,16 @@ pub async fn registry(db: &Db) -> Result<(i64, Vec<String>), sqlx::Error> {
         .flat_map(|(zh, en)| std::iter::once(zh).chain(en))
         .collect();
     Ok((count, names))
+}
+
+/// What changes whenever an organisation registers: their number and the latest
+/// registration.
+type RegistryState = (i64, Option<String>);
+
+async fn registry_state(db: &Db) -> Result<RegistryState, sqlx::Error> {
+    sqlx::query_as("SELECT COUNT(*), MAX(created_at) FROM organizations")
+        .fetch_one(db.pool())
+        .await
 }
 
 fn build(names: Vec<String>) -> Result<Desensitizer, PrivacyError> {
@@ -141,28 +153,27 @@ impl Privacy {
     /// Loads the secret (`<data_dir>/privacy.key`) and builds the engine from the registry.
     pub async fn load(db: &Db, data_dir: &Path) -> Result<Privacy, PrivacyError> {
         let secret = load_secret(&data_dir.join("privacy.key"))?;
-        let (count, names) = registry(db).await?;
+        let state = registry_state(db).await?;
+        let (_, names) = registry(db).await?;
         Ok(Privacy {
-            engine: RwLock::new((count, Arc::new(build(names)?))),
+            engine: RwLock::new((state, Arc::new(build(names)?))),
             secret,
         })
     }
 
-    /// The engine for the current registry, rebuilt when verified organisations were added.
+    /// The engine for the current registry, rebuilt when an organisation registered since
+    /// it was built.
     async fn engine(&self, db: &Db) -> Result<Arc<Desensitizer>, PrivacyError> {
-        let count: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM organizations WHERE status = 'verified'")
-                .fetch_one(db.pool())
-                .await?;
+        let state = registry_state(db).await?;
         {
             let guard = self.engine.read().expect("engine lock");
-            if guard.0 == count {
+            if guard.0 == state {
                 return Ok(guard.1.clone());
             }
         }
-        let (count, names) = registry(db).await?;
+        let (_, names) = registry(db).await?;
         let engine = Arc::new(build(names)?);
-        *self.engine.write().expect("engine lock") = (count, engine.clone());
+        *self.engine.write().expect("engine lock") = (state, engine.clone());
         Ok(engine)
     }
 

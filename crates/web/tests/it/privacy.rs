@@ -11,8 +11,11 @@ async fn text_loses_identifiers_and_keeps_technical_content(app: TestApp) {
     let me = app
         .person(app.org(OrgKind::Enterprise, &[]).await, Role::Member)
         .await;
-    // Registered after start-up: the engine learns the registry's new names.
-    let other = app.org(OrgKind::Enterprise, &[]).await;
+    // Registered after start-up, and still waiting for verification: the engine learns
+    // the registry's new names, whatever their status.
+    let other = app
+        .org_with_status(OrgKind::Enterprise, &[], OrgStatus::Pending)
+        .await;
     let other_name: String = sqlx::query_scalar("SELECT name FROM organizations WHERE id = $1")
         .bind(other.to_string())
         .fetch_one(app.state.db.pool())
