@@ -131,6 +131,73 @@ fn resource_for(org: ticorr_kernel::OrgId) -> Resource {
     })
 }
 
+/// One metered service's use by an organisation in a month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ServiceUse {
+    /// The service (`desensitize`).
+    pub service: String,
+    /// `YYYY-MM` (UTC).
+    pub period: String,
+    /// Calls made.
+    pub calls: i64,
+    /// Units consumed (for `desensitize`: characters processed).
+    pub units: i64,
+}
+
+/// The caller's organisation's use of metered services in `period` (`YYYY-MM`, default this
+/// month), read through the policies as the organisation's own private record.
+pub async fn usage(
+    db: &Db,
+    gate: &Gate,
+    caller: &Caller,
+    period: Option<&str>,
+) -> Result<Vec<ServiceUse>, PrivacyError> {
+    let actor = caller.principal.actor().ok_or(PrivacyError::NotFound)?;
+    let period = period
+        .map(str::to_owned)
+        .unwrap_or_else(|| crate::stats::period_of(gate.clock().now()));
+    let valid = period.len() == 7
+        && period.as_bytes()[4] == b'-'
+        && period[..4].parse::<u16>().is_ok()
+        && period[5..]
+            .parse::<u8>()
+            .is_ok_and(|m| (1..=12).contains(&m));
+    if !valid {
+        let mut e = FieldErrors::new();
+        e.add("period", "invalid", "write the period as YYYY-MM");
+        return Err(PrivacyError::Invalid(e));
+    }
+    let mut conn = db.pool().acquire().await?;
+    let resource = Resource::Record(RecordRef {
+        kind: "usage",
+        id: format!("{}/{period}", actor.org_id),
+        level: Level::Private,
+        owner: actor.org_id,
+        parks: vec![],
+    });
+    gate.check(&mut conn, caller, Action::Read, &resource)
+        .await?;
+    // Timestamps are fixed-width RFC 3339, so the month is a prefix range.
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT service, COUNT(*), CAST(COALESCE(SUM(units), 0) AS BIGINT) FROM usage_events \
+         WHERE org_id = $1 AND at >= $2 AND at < $3 GROUP BY service ORDER BY service",
+    )
+    .bind(actor.org_id.to_string())
+    .bind(format!("{period}-01"))
+    .bind(format!("{period}-32"))
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(service, calls, units)| ServiceUse {
+            service,
+            period: period.clone(),
+            calls,
+            units,
+        })
+        .collect())
+}
+
 /// What a caller sends: free text, or structured fields.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

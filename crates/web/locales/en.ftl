@@ -332,6 +332,10 @@ privacy-col-replacement = Replaced by
 privacy-col-reason = Why
 privacy-nothing-stored = Nothing you paste here is stored; each use is counted for your organisation.
 privacy-empty = Paste some text first.
+privacy-usage = Your organisation has used this tool { $count ->
+    [one] once
+   *[other] { $count } times
+} this month.
 
 field-ledger = Ledger
 ledger-entry = entry { $index }

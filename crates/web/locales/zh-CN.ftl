@@ -329,6 +329,7 @@ privacy-col-replacement = 替换为
 privacy-col-reason = 原因
 privacy-nothing-stored = 此处粘贴的内容不会被保存；每次使用计入本机构的用量。
 privacy-empty = 请先粘贴文本。
+privacy-usage = 本机构本月已使用 { $count } 次。
 
 field-ledger = 存证
 ledger-entry = 第 { $index } 条存证

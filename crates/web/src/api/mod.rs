@@ -112,6 +112,7 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(routes!(stats::query))
         .routes(routes!(stats::budgets))
         .routes(routes!(privacy::desensitize))
+        .routes(routes!(privacy::usage))
         .routes(routes!(reference::regions))
         .routes(routes!(reference::industries))
         .split_for_parts()

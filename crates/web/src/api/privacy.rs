@@ -2,11 +2,14 @@
 //! sharing it, with the report to review.
 
 use axum::extract::State;
-use ticorr_platform::privacy::{DesensitizeRequest, DesensitizeResponse, PrivacyError};
+use serde::Deserialize;
+use ticorr_platform::privacy::{
+    self, DesensitizeRequest, DesensitizeResponse, PrivacyError, ServiceUse,
+};
 
 use crate::auth::ApiPerson;
 use crate::error::{ApiError, Problem};
-use crate::extract::Json;
+use crate::extract::{Json, Query};
 use crate::state::AppState;
 
 impl From<PrivacyError> for ApiError {
@@ -49,4 +52,35 @@ pub async fn desensitize(
         .desensitize(&state.db, &state.gate, &caller, &req)
         .await?;
     Ok(Json(out))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UsageParams {
+    /// `YYYY-MM` (default: this month, UTC).
+    pub period: Option<String>,
+}
+
+/// The caller's organisation's use of metered services in a month: calls and units per
+/// service.
+#[utoipa::path(
+    get,
+    path = "/api/v1/usage",
+    tag = "privacy",
+    operation_id = "get_usage",
+    params(UsageParams),
+    responses(
+        (status = 200, body = Vec<ServiceUse>),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn usage(
+    State(state): State<AppState>,
+    ApiPerson(caller, _): ApiPerson,
+    Query(p): Query<UsageParams>,
+) -> Result<Json<Vec<ServiceUse>>, ApiError> {
+    Ok(Json(
+        privacy::usage(&state.db, &state.gate, &caller, p.period.as_deref()).await?,
+    ))
 }

@@ -27,20 +27,34 @@ struct PrivacyPage<'a> {
     text: String,
     error: Option<String>,
     result: Option<(String, Vec<ReportLine>)>,
+    /// Calls this month by the caller's organisation.
+    calls_this_month: i64,
 }
 
-fn page(
+async fn page(
     ctx: &PageCtx,
+    state: &AppState,
     text: String,
     error: Option<String>,
     result: Option<(String, Vec<ReportLine>)>,
 ) -> Response {
+    let calls_this_month =
+        ticorr_platform::privacy::usage(&state.db, &state.gate, ctx.caller(), None)
+            .await
+            .map(|u| {
+                u.iter()
+                    .filter(|s| s.service == "desensitize")
+                    .map(|s| s.calls)
+                    .sum()
+            })
+            .unwrap_or_default();
     render(&PrivacyPage {
         ctx,
         max_chars: MAX_CHARS,
         text,
         error,
         result,
+        calls_this_month,
     })
 }
 
@@ -51,7 +65,7 @@ pub async fn form(ctx: PageCtx, State(state): State<AppState>) -> Response {
     if !Privacy::may_use(&state.gate, ctx.caller()) {
         return ctx.error(PageErrorKind::Forbidden).into_response();
     }
-    page(&ctx, String::new(), None, None)
+    page(&ctx, &state, String::new(), None, None).await
 }
 
 #[derive(Deserialize)]
@@ -69,7 +83,7 @@ pub async fn run(State(state): State<AppState>, form: CsrfForm<TextForm>) -> Res
         let msg = ctx.t("privacy-empty");
         return (
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            page(&ctx, form.text, Some(msg), None),
+            page(&ctx, &state, form.text, Some(msg), None).await,
         )
             .into_response();
     }
@@ -97,14 +111,14 @@ pub async fn run(State(state): State<AppState>, form: CsrfForm<TextForm>) -> Res
                     reason: x.reason.clone(),
                 })
                 .collect();
-            page(&ctx, form.text, None, Some((r.text, lines)))
+            page(&ctx, &state, form.text, None, Some((r.text, lines))).await
         }
         Ok(DesensitizeResponse::Fields(_)) => ctx.error(PageErrorKind::Internal).into_response(),
         Err(ticorr_platform::privacy::PrivacyError::Invalid(f)) => {
             let msg = f.to_string();
             (
                 axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                page(&ctx, form.text, Some(msg), None),
+                page(&ctx, &state, form.text, Some(msg), None).await,
             )
                 .into_response()
         }

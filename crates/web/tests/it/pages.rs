@@ -246,6 +246,10 @@ async fn the_desensitization_tool_shows_what_it_replaces_and_why(app: TestApp) {
     assert!(!output.contains("13812345678"), "{output}");
     assert!(output.contains("TA2") && output.contains("80 °C"));
     assert!(html.contains("id=\"privacy-report\""));
+    assert!(
+        html.contains("本机构本月已使用 1 次"),
+        "the page shows the organisation's use this month"
+    );
     let empty = app
         .post_form("/privacy", &cookie, &[("_csrf", &csrf), ("text", "  ")])
         .await;

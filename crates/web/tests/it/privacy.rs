@@ -64,6 +64,31 @@ async fn text_loses_identifiers_and_keeps_technical_content(app: TestApp) {
         1,
         "the call is metered to the caller's organisation"
     );
+    let usage = app.get("/api/v1/usage", Some(&me.token)).await;
+    assert_eq!(usage.status, StatusCode::OK, "{}", usage.text());
+    let usage = usage.json();
+    assert_eq!(usage[0]["service"], "desensitize");
+    assert_eq!(usage[0]["calls"], 1);
+    assert_eq!(usage[0]["units"], text.chars().count());
+    let other_org = app
+        .person(app.org(OrgKind::Enterprise, &[]).await, Role::Member)
+        .await;
+    assert_eq!(
+        app.get("/api/v1/usage", Some(&other_org.token))
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        0,
+        "each organisation sees its own use only"
+    );
+    assert_eq!(
+        app.get("/api/v1/usage?period=2026-13", Some(&me.token))
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
 }
 
 async fn fields_follow_the_field_policy(app: TestApp) {
