@@ -36,6 +36,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004_ledger"),
     migration!(5, "0005_usage"),
     migration!(6, "0006_data_keys"),
+    migration!(7, "0007_jobs"),
 ];
 
 /// What a run of the migrations did.

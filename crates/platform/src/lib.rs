@@ -11,6 +11,7 @@
 pub mod audit;
 pub mod gate;
 pub mod identity;
+pub mod jobs;
 pub mod ledger;
 pub mod policy;
 pub mod privacy;

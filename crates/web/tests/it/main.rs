@@ -5,6 +5,7 @@ mod access;
 mod auth;
 mod equipment;
 mod import_export;
+mod jobs;
 mod ledger;
 mod organizations;
 mod pages;
