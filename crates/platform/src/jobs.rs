@@ -99,17 +99,37 @@ pub async fn claim(
         Engine::Sqlite => "",
     };
     let sql = format!(
-        "SELECT id FROM jobs WHERE kind IN ({}) AND \
+        "SELECT id, status, attempts, max_attempts FROM jobs WHERE kind IN ({}) AND \
          ((status = 'queued' AND run_after <= $1) OR (status = 'running' AND lease_until < $1)) \
          ORDER BY run_after, id LIMIT 1{lock}",
         placeholders.join(", ")
     );
-    let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql)).bind(now.to_rfc3339());
-    for k in kinds {
-        q = q.bind(*k);
-    }
-    let Some(id) = q.fetch_optional(&mut *tx).await? else {
-        return Ok(None);
+    // A job whose worker died on its last attempt is dead, not claimed again: a job that
+    // kills its worker must not take down one worker after another for ever.
+    let id = loop {
+        let mut q =
+            sqlx::query_as::<_, (String, String, i64, i64)>(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(now.to_rfc3339());
+        for k in kinds {
+            q = q.bind(*k);
+        }
+        let Some((id, status, attempts, max_attempts)) = q.fetch_optional(&mut *tx).await? else {
+            tx.commit().await?;
+            return Ok(None);
+        };
+        if status == "running" && attempts >= max_attempts {
+            sqlx::query(
+                "UPDATE jobs SET status = 'dead', lease_owner = NULL, lease_until = NULL, \
+                 last_error = $1, finished_at = $2 WHERE id = $3",
+            )
+            .bind("the worker stopped before finishing the last attempt (its lease ran out)")
+            .bind(now.to_rfc3339())
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+            continue;
+        }
+        break id;
     };
     sqlx::query(
         "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = $1, \

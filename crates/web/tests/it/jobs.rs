@@ -139,6 +139,35 @@ async fn failures_back_off_then_the_job_is_dead_until_retried(app: TestApp) {
     assert_eq!(job.attempt, 1, "a retried job gets its attempts back");
 }
 
+async fn a_job_that_kills_its_worker_every_time_ends_dead(app: TestApp) {
+    let db = &app.state.db;
+    let mut now = app.clock.now();
+    let mut conn = db.pool().acquire().await.unwrap();
+    let id = jobs::enqueue(&mut conn, "poison", &json!({}), now, None, Some(2))
+        .await
+        .unwrap();
+    drop(conn);
+    for worker in ["w1", "w2"] {
+        let job = jobs::claim(db, worker, &["poison"], now, LEASE)
+            .await
+            .unwrap()
+            .expect("claimed");
+        assert_eq!(job.id, id);
+        // The worker dies: no complete, no fail; the lease runs out.
+        now = now.plus(LEASE + Duration::seconds(1));
+    }
+    assert!(
+        jobs::claim(db, "w3", &["poison"], now, LEASE)
+            .await
+            .unwrap()
+            .is_none(),
+        "not handed to a third worker"
+    );
+    let (status, error) = jobs::status(db, &id).await.unwrap().unwrap();
+    assert_eq!(status, JobStatus::Dead);
+    assert!(error.unwrap().contains("lease ran out"));
+}
+
 #[test]
 fn backoff_doubles_up_to_an_hour() {
     assert_eq!(jobs::backoff(1), Duration::seconds(10));
@@ -151,4 +180,5 @@ ticorr_test_support::on_both_engines!(
     a_job_exists_exactly_when_its_change_committed,
     a_dead_workers_job_is_claimed_again_and_its_late_outcome_ignored,
     failures_back_off_then_the_job_is_dead_until_retried,
+    a_job_that_kills_its_worker_every_time_ends_dead,
 );
