@@ -199,6 +199,14 @@ impl Db {
 /// SQLite reports `UNIQUE constraint failed: table.column`; PostgreSQL names the constraint
 /// (`table_column_key`). Either way the caller receives the text to match field names
 /// against, so storage errors get their domain meaning in one place.
+/// `$from, $from+1, …` for `n` bind parameters, for statements with a list of values.
+pub fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub fn unique_violation(err: &sqlx::Error) -> Option<String> {
     let db_err = err.as_database_error()?;
     if db_err.kind() != sqlx::error::ErrorKind::UniqueViolation {

@@ -116,12 +116,7 @@ pub async fn record(conn: &mut AnyConnection, events: &[AuditEvent]) -> Result<(
             }
             let b = i * 13;
             sql.push('(');
-            sql.push_str(
-                &(1..=13)
-                    .map(|k| format!("${}", b + k))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            );
+            sql.push_str(&ticorr_db::placeholders(b + 1, 13));
             sql.push(')');
         }
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));

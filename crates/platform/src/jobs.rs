@@ -93,7 +93,6 @@ pub async fn claim(
         return Ok(None);
     }
     let mut tx = db.begin().await?;
-    let placeholders: Vec<String> = (0..kinds.len()).map(|i| format!("${}", i + 2)).collect();
     let lock = match db.engine() {
         Engine::Postgres => " FOR UPDATE SKIP LOCKED",
         Engine::Sqlite => "",
@@ -102,7 +101,7 @@ pub async fn claim(
         "SELECT id, status, attempts, max_attempts FROM jobs WHERE kind IN ({}) AND \
          ((status = 'queued' AND run_after <= $1) OR (status = 'running' AND lease_until < $1)) \
          ORDER BY run_after, id LIMIT 1{lock}",
-        placeholders.join(", ")
+        ticorr_db::placeholders(2, kinds.len())
     );
     // A job whose worker died on its last attempt is dead, not claimed again: a job that
     // kills its worker must not take down one worker after another for ever.

@@ -176,13 +176,6 @@ pub fn write_secret(path: &Path, text: &str) -> std::io::Result<()> {
     }
 }
 
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Reads the given nodes in one query.
 async fn fetch_nodes(
     conn: &mut AnyConnection,
@@ -195,7 +188,7 @@ async fn fetch_nodes(
         }
         let sql = format!(
             "SELECT node_key, hash FROM ledger_nodes WHERE node_key IN ({})",
-            placeholders(1, chunk.len())
+            ticorr_db::placeholders(1, chunk.len())
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in chunk {

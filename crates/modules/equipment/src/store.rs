@@ -146,11 +146,10 @@ pub async fn insert(
     by: Option<PersonId>,
 ) -> Result<(), sqlx::Error> {
     let n = COLUMNS.len();
-    let placeholders: Vec<String> = (1..=n + 6).map(|i| format!("${i}")).collect();
     let sql = format!(
         "INSERT INTO equipment ({}, id, org_id, created_at, created_by, updated_at, version) VALUES ({})",
         COLUMNS.join(", "),
-        placeholders[..n + 5].join(", ") + ", 1"
+        ticorr_db::placeholders(1, n + 5) + ", 1"
     );
     let q = sqlx::query(sqlx::AssertSqlSafe(sql));
     bind_item!(q, v)
