@@ -90,6 +90,9 @@ pub enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Rebuild this node's search index (`<data dir>/search`) from the database. Run it
+    /// with the node's server stopped; the server itself builds a missing index at start.
+    Reindex,
     /// The transparency log: verify it, check an exported proof offline, show its key.
     Ledger {
         #[command(subcommand)]
@@ -171,6 +174,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 report.applied.len(),
                 report.applied.join(", "),
                 report.already
+            );
+            Ok(())
+        }
+        Command::Reindex => {
+            config::init_logging(&cfg);
+            config::ensure_data_dir(&cfg)?;
+            let db = ticorr_db::Db::connect(&cfg.resolved_database()).await?;
+            db.migrate().await?;
+            let search = ticorr_web::open_search(&cfg)?;
+            let started = std::time::Instant::now();
+            let documents = search
+                .rebuild(&db, |read| {
+                    if read % 10_000 == 0 && read > 0 {
+                        eprintln!("  {read} records read");
+                    }
+                })
+                .await?;
+            println!(
+                "search index rebuilt: {documents} documents in {:.1} s, at change {}",
+                started.elapsed().as_secs_f64(),
+                search.position()?.unwrap_or_default()
             );
             Ok(())
         }

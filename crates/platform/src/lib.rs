@@ -16,6 +16,7 @@ pub mod ledger;
 pub mod policy;
 pub mod privacy;
 pub mod refdata;
+pub mod search;
 pub mod stats;
 pub mod vault;
 

@@ -342,3 +342,33 @@ ledger-entry = entry { $index }
 ledger-entry-link = entry
 ledger-bundle-link = proof bundle for offline verification
 ledger-explain = The latest verification decision on this organisation is anchored in the platform's tamper-evident ledger. Anyone can check it offline with `ticorr ledger verify-proof` and the log key from /api/v1/ledger/key.
+
+## Search
+nav-search = Search
+search-title = Search
+search-label = Search the platform
+search-placeholder = e.g. titanium heat exchanger crevice corrosion
+search-go = Search
+search-type-label = Record type
+search-type-all = All types
+search-type-equipment = Equipment
+search-facets = Narrow the results
+search-facet-equipment_type = Equipment type
+search-facet-grade = Titanium grade
+search-facet-region = Province
+search-facet-industry = Industry
+search-facet-level = Data level
+search-facet-year = Year commissioned
+search-facet-mechanism = Damage mechanism of concern
+search-total = { $count ->
+    [one] One record you may see matches.
+   *[other] { $count } records you may see match.
+}
+search-understood = Searched as concepts, in both languages:
+search-unverified = equivalence unverified
+search-none = Nothing you may see matches. Try fewer words, or remove a filter.
+search-pages = Result pages
+search-first = First page
+search-next = Next page
+search-failed = The search could not be run just now. Try again in a moment.
+search-scope-note = Results, totals and facet counts only include records your organisation may see under the data levels. Equipment is found by the damage mechanisms its recorded conditions make relevant (crevices, deposits, a galvanic partner, fluoride, cathodic protection), not by an assessment.

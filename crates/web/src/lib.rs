@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod metrics;
 mod middleware;
 pub mod pages;
+pub mod search;
 pub mod state;
 
 use std::future::Future;
@@ -45,9 +46,40 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
     let ledger = ticorr_platform::ledger::Ledger::load(&config.ledger, &config.data_dir)?;
     let privacy = ticorr_platform::privacy::Privacy::load(&db, &config.data_dir).await?;
     let vault = ticorr_platform::vault::Vault::load(&config.data_dir, gate.clock().now())?;
-    Ok(AppState::new(
-        db, gate, config, i18n, ledger, privacy, vault,
-    ))
+    let search = open_search(&config)?;
+    Ok(AppState::new(state::Inner {
+        db,
+        gate,
+        config,
+        i18n,
+        metrics: metrics::Metrics::new(),
+        ledger,
+        privacy,
+        vault,
+        search,
+    }))
+}
+
+/// Every record type that can be searched.
+pub fn search_sources() -> Vec<Arc<dyn ticorr_platform::search::Source>> {
+    vec![Arc::new(ticorr_equipment::search::EquipmentSource)]
+}
+
+/// This node's search index, in `<data dir>/search`. An index written with another layout
+/// (by an older version) is derived data: it is removed, and rebuilt once the node runs.
+pub fn open_search(config: &Config) -> anyhow::Result<ticorr_platform::search::Search> {
+    use ticorr_platform::search::{Search, SearchError, SearchServiceError};
+    let dir = config.data_dir.join("search");
+    let open = || Search::open(&dir, search_sources());
+    let opened = match open() {
+        Err(SearchServiceError::Index(SearchError::Layout)) => {
+            tracing::warn!(dir = %dir.display(), "the search index has an older layout; rebuilding it");
+            std::fs::remove_dir_all(&dir)?;
+            open()
+        }
+        other => other,
+    };
+    opened.map_err(|e| anyhow::anyhow!("search index in {}: {e}", dir.display()))
 }
 
 /// The whole router: pages, API, API reference, health, metrics, static files.
@@ -153,13 +185,35 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let app = router(self.state.clone());
-        axum::serve(
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let follower = tokio::spawn(follow_search(self.state.clone(), stopped));
+        let served = axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
-        .await?;
+        .await;
+        let _ = stop.send(true);
+        let _ = follower.await;
         self.state.db.close().await;
+        served?;
         Ok(())
+    }
+}
+
+/// How often this node's search index looks for committed changes it has not applied.
+const SEARCH_FOLLOW_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Keeps this node's search index following the change feed (and builds it when it is
+/// missing) until `stopped` turns true. Searches also catch up before they run.
+async fn follow_search(state: AppState, mut stopped: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = state.search.catch_up(&state.db).await {
+            tracing::warn!(error = %e, "the search index could not catch up; retrying");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(SEARCH_FOLLOW_INTERVAL) => {}
+            _ = stopped.changed() => return,
+        }
     }
 }

@@ -6,6 +6,7 @@ use ticorr_db::Db;
 use ticorr_platform::Gate;
 use ticorr_platform::ledger::Ledger;
 use ticorr_platform::privacy::Privacy;
+use ticorr_platform::search::Search;
 use ticorr_platform::vault::Vault;
 
 use crate::config::Config;
@@ -26,28 +27,12 @@ pub struct Inner {
     pub ledger: Ledger,
     pub privacy: Privacy,
     pub vault: Vault,
+    pub search: Search,
 }
 
 impl AppState {
-    pub fn new(
-        db: Db,
-        gate: Gate,
-        config: Config,
-        i18n: I18n,
-        ledger: Ledger,
-        privacy: Privacy,
-        vault: Vault,
-    ) -> Self {
-        AppState(Arc::new(Inner {
-            db,
-            gate,
-            config,
-            i18n,
-            metrics: Metrics::new(),
-            ledger,
-            privacy,
-            vault,
-        }))
+    pub fn new(inner: Inner) -> Self {
+        AppState(Arc::new(inner))
     }
 }
 

@@ -11,6 +11,7 @@
 
 mod model;
 pub mod notes;
+pub mod search;
 mod store;
 pub mod tabular;
 
@@ -241,7 +242,7 @@ pub async fn delete(
     let (mut tx, _permit) = gate
         .check_tx(tx, caller, Action::Delete, &current.resource())
         .await?;
-    store::delete(&mut tx, id).await?;
+    store::delete(&mut tx, id, gate.clock().now()).await?;
     tx.commit().await?;
     Ok(())
 }

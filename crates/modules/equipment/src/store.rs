@@ -158,9 +158,9 @@ pub async fn insert(
         .bind(now.to_rfc3339())
         .bind(by.map(|b| b.to_string()))
         .bind(now.to_rfc3339())
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
-    Ok(())
+    ticorr_platform::search::changed(conn, crate::RECORD_KIND, &id.to_string(), now).await
 }
 
 pub async fn update(
@@ -188,17 +188,72 @@ pub async fn update(
         .bind(now.to_rfc3339())
         .bind(by.map(|b| b.to_string()))
         .bind(id.to_string())
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
+    ticorr_platform::search::changed(conn, crate::RECORD_KIND, &id.to_string(), now).await
+}
+
+pub async fn delete(
+    conn: &mut AnyConnection,
+    id: EquipmentId,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM equipment WHERE id = $1")
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    ticorr_platform::search::changed(conn, crate::RECORD_KIND, &id.to_string(), now).await?;
     Ok(())
 }
 
-pub async fn delete(conn: &mut AnyConnection, id: EquipmentId) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM equipment WHERE id = $1")
-        .bind(id.to_string())
-        .execute(conn)
-        .await?;
-    Ok(())
+/// An item with its owner's region and industry codes, for the search index.
+pub struct SearchRow {
+    pub view: EquipmentView,
+    pub region_code: Option<String>,
+    pub industry_code: Option<String>,
+}
+
+/// Items by id, or a page of all items in id order after `after`, for the search index.
+pub async fn search_rows(
+    conn: &mut AnyConnection,
+    ids: Option<&[String]>,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<SearchRow>, sqlx::Error> {
+    let select = SELECT.replacen(
+        "SELECT e.id,",
+        "SELECT o.region_code AS owner_region, o.industry_code AS owner_industry, e.id,",
+        1,
+    );
+    let mut args: Vec<String> = Vec::new();
+    let condition = match ids {
+        Some(ids) => {
+            args.extend(ids.iter().cloned());
+            format!("e.id IN ({})", ticorr_db::placeholders(1, ids.len()))
+        }
+        None => {
+            args.push(after.unwrap_or_default().to_owned());
+            "e.id > $1".to_owned()
+        }
+    };
+    if args.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!("{select} WHERE {condition} ORDER BY e.id LIMIT {limit}");
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for a in args {
+        q = q.bind(a);
+    }
+    let rows = q.fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(SearchRow {
+                view: from_row(r)?,
+                region_code: r.try_get("owner_region")?,
+                industry_code: r.try_get("owner_industry")?,
+            })
+        })
+        .collect()
 }
 
 /// Filters of the equipment list.

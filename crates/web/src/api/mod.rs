@@ -8,6 +8,7 @@ mod me;
 mod organizations;
 mod privacy;
 mod reference;
+mod search;
 mod stats;
 
 use utoipa::OpenApi;
@@ -35,6 +36,7 @@ use crate::state::AppState;
         (name = "statistics", description = "L4 statistics with differential privacy"),
         (name = "privacy", description = "Desensitization of text and fields before sharing"),
         (name = "reference", description = "Reference data: regions and industries"),
+        (name = "search", description = "Full-text search over every record type, with facets"),
     )
 )]
 struct ApiDoc;
@@ -115,6 +117,7 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(routes!(privacy::usage))
         .routes(routes!(reference::regions))
         .routes(routes!(reference::industries))
+        .routes(routes!(search::search))
         .split_for_parts()
 }
 

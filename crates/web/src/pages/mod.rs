@@ -10,6 +10,7 @@ mod equipment;
 mod home;
 mod operator;
 mod privacy;
+mod search;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
@@ -78,6 +79,7 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .route("/equipment/{id}/delete", post(equipment::delete))
         .route("/equipment/{id}/notes", post(equipment::save_notes))
         .route("/privacy", get(privacy::form).post(privacy::run))
+        .route("/search", get(search::search))
 }
 
 /// The `?done=…` parameter a page gets after a successful form post.
@@ -240,6 +242,7 @@ fn nav_for(state: &AppState, auth: &Auth, lang: Lang, path: &str) -> Vec<NavItem
         ("/", "nav-home"),
         ("/directory", "nav-directory"),
         ("/reference/industries", "nav-industries"),
+        ("/search", "nav-search"),
     ];
     if let Some(actor) = auth.caller.principal.actor() {
         let own = Resource::Organization(OrgRef {

@@ -11,4 +11,5 @@ mod organizations;
 mod pages;
 mod privacy;
 mod sealed;
+mod search;
 mod stats;
