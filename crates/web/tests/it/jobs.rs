@@ -648,7 +648,8 @@ async fn the_operator_sees_dead_jobs_and_retries_them_audited(app: TestApp) {
     );
     let audited =
         format!("action = 'operate_jobs' AND decision = 'allow' AND resource_id = '{id}'");
-    assert_eq!(app.count("audit_events", &audited).await, 2);
+    // The listing (one decision per job shown), the retry, and the retry refused as not dead.
+    assert_eq!(app.count("audit_events", &audited).await, 3);
 
     // The same on the operator's page, in both languages.
     let cookie = format!("__Host-ticorr_session={}", operator.token);
