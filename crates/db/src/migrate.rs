@@ -42,6 +42,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(6, "0006_data_keys"),
     migration!(7, "0007_jobs"),
     migration!(8, "0008_search"),
+    migration!(9, "0009_job_runtime"),
 ];
 
 /// What a run of the migrations did.
@@ -169,6 +170,8 @@ mod tests {
     fn migrations_are_numbered_in_order_without_gaps() {
         for (i, m) in MIGRATIONS.iter().enumerate() {
             assert_eq!(m.version, i as i64 + 1, "{}", m.name);
+        }
+        for m in MIGRATIONS {
             assert!(
                 m.name.starts_with(&format!("{:04}_", m.version)),
                 "{}",

@@ -62,6 +62,8 @@ fn audited(action: Action, resource: &Resource) -> bool {
     match resource {
         Resource::Record(r) => r.level.is_audited(),
         Resource::Organization(_) => action != Action::ViewProfile,
+        // Following one's own job is not worth a row per poll; the operator's actions are.
+        Resource::Job(_) => action == Action::OperateJobs,
     }
 }
 
@@ -94,6 +96,11 @@ fn event(
             e.resource_type = Some("organization".to_owned());
             e.resource_id = Some(o.id.to_string());
             e.resource_org_id = Some(o.id);
+        }
+        Resource::Job(j) => {
+            e.resource_type = Some("job".to_owned());
+            e.resource_id = Some(j.id.clone());
+            e.resource_org_id = j.org;
         }
     }
     e
@@ -139,7 +146,7 @@ impl Gate {
             Ok(Permit { action })
         } else if matches!(
             action,
-            Action::Read | Action::ViewProfile | Action::ViewMembers
+            Action::Read | Action::ViewProfile | Action::ViewMembers | Action::ViewJob
         ) {
             Err(Denied::NotFound)
         } else {
@@ -149,6 +156,7 @@ impl Gate {
                 match resource {
                     Resource::Record(_) => Action::Read,
                     Resource::Organization(_) => Action::ViewProfile,
+                    Resource::Job(_) => Action::ViewJob,
                 },
                 resource,
             );
@@ -222,13 +230,14 @@ impl Gate {
     fn denial(&self, caller: &Caller, action: Action, resource: &Resource) -> Denied {
         if matches!(
             action,
-            Action::Read | Action::ViewProfile | Action::ViewMembers
+            Action::Read | Action::ViewProfile | Action::ViewMembers | Action::ViewJob
         ) {
             return Denied::NotFound;
         }
         let probe = match resource {
             Resource::Record(_) => Action::Read,
             Resource::Organization(_) => Action::ViewProfile,
+            Resource::Job(_) => Action::ViewJob,
         };
         if self.authz.authorize(&caller.principal, probe, resource) {
             Denied::Forbidden

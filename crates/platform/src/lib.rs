@@ -7,6 +7,8 @@
 //! - [`gate`]: authorization and its audit record in one call, the way modules use both.
 //! - [`identity`]: organisations, parks, people, passwords, sessions, API tokens,
 //!   sign-in throttling.
+//! - [`jobs`]: durable jobs enqueued with the change that causes them, the worker runtime
+//!   that runs them, recurring jobs, and their status as people see it.
 
 pub mod audit;
 pub mod gate;

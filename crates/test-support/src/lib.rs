@@ -368,6 +368,29 @@ impl TestApp {
         res.json()["token"].as_str().expect("token").to_owned()
     }
 
+    /// Runs every due job with the application's own handlers (`ticorr_web::jobs::handlers`),
+    /// one after another, as the worker `test-worker`, at the manual clock's time; returns
+    /// how many ran. A job that fails is queued for later and not run again here.
+    pub async fn run_jobs(&self) -> usize {
+        let handlers = ticorr_web::jobs::handlers(&self.state);
+        let mut ran = 0;
+        while ticorr_platform::jobs::worker::run_next(
+            &self.state.db,
+            &self.clock,
+            &handlers,
+            "test-worker",
+            time::Duration::minutes(5),
+        )
+        .await
+        .expect("jobs can be claimed and settled")
+        .is_some()
+        {
+            ran += 1;
+            assert!(ran < 10_000, "jobs keep becoming due");
+        }
+        ran
+    }
+
     /// Counts rows of a table matching a WHERE clause (for audit and no-change checks).
     pub async fn count(&self, table: &str, condition: &str) -> i64 {
         let sql = format!("SELECT COUNT(*) FROM {table} WHERE {condition}");

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use ticorr_db::DbConfig;
 use ticorr_platform::identity::IdentityConfig;
+use ticorr_platform::jobs::worker::JobsConfig;
 use ticorr_platform::ledger::LedgerConfig;
 use ticorr_platform::stats::StatsConfig;
 
@@ -19,6 +20,8 @@ pub struct Config {
     pub identity: IdentityConfig,
     pub stats: StatsConfig,
     pub ledger: LedgerConfig,
+    /// The job runtime: workers, leases, the scheduler.
+    pub jobs: JobsConfig,
     pub log: LogConfig,
 }
 
@@ -56,6 +59,7 @@ impl Default for Config {
             identity: IdentityConfig::default(),
             stats: StatsConfig::default(),
             ledger: LedgerConfig::default(),
+            jobs: JobsConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -104,6 +108,7 @@ impl Config {
 
     pub fn validate(&self) -> Result<(), String> {
         self.identity.validate()?;
+        self.jobs.validate()?;
         let s = &self.stats;
         if !(s.budget_epsilon_per_month > 0.0 && s.max_epsilon_per_query > 0.0)
             || s.min_contributors < 1

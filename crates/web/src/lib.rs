@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod i18n;
+pub mod jobs;
 pub mod metrics;
 mod middleware;
 pub mod pages;
@@ -96,6 +97,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
         .route("/static/app.css", get(stylesheet))
+        .route("/static/job-progress.js", get(job_progress_script))
         .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(state.config.http.body_limit_bytes))
         .layer(axum::middleware::from_fn_with_state(
@@ -152,6 +154,20 @@ async fn stylesheet() -> impl IntoResponse {
     )
 }
 
+const JOB_PROGRESS_SCRIPT: &str = include_str!("../static/job-progress.js");
+
+/// The progress bar's script: served from our origin, as the Content-Security-Policy
+/// allows no inline scripts. Pages work without it (they link to the status page).
+async fn job_progress_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        JOB_PROGRESS_SCRIPT,
+    )
+}
+
 /// A bound listener and the router, ready to serve.
 pub struct Application {
     listener: TcpListener,
@@ -179,11 +195,14 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    /// Starts the job runtime and serves until `shutdown` completes; then finishes
+    /// in-flight requests, lets running jobs finish within `jobs.shutdown_grace_secs`, and
+    /// closes the database.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let runtime = jobs::start(&self.state).await?;
         let app = router(self.state.clone());
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let follower = tokio::spawn(follow_search(self.state.clone(), stopped));
@@ -195,6 +214,9 @@ impl Application {
         .await;
         let _ = stop.send(true);
         let _ = follower.await;
+        if let Some(runtime) = runtime {
+            runtime.shutdown().await;
+        }
         self.state.db.close().await;
         served?;
         Ok(())

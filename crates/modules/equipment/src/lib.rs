@@ -9,6 +9,7 @@
 //! Operating conditions carry the risk model's input names and units, so
 //! [`Equipment::risk_inputs`] hands an item to the risk engine without translation.
 
+pub mod jobs;
 mod model;
 pub mod notes;
 pub mod search;
@@ -23,7 +24,7 @@ use ticorr_platform::{Caller, Denied, Gate};
 
 pub use model::{Equipment, EquipmentInput, FIELDS, Field, ValidEquipment};
 pub use store::ListFilter;
-pub use tabular::{ExportFormat, ImportReport, RowError};
+pub use tabular::{ExportFormat, ImportReport, RawRow, RowError};
 
 /// The record kind the policies and the audit see.
 pub const RECORD_KIND: &str = "equipment";
@@ -315,17 +316,10 @@ pub async fn export(
     tabular::export(&all, format).map_err(EquipmentError::Unreadable)
 }
 
-/// Imports a CSV or Excel file into the caller's organisation. Rows are matched to
-/// existing items by tag (updated) or created. The import is all or nothing: any bad row
-/// is reported with its row number and nothing is stored.
-pub async fn import(
-    db: &Db,
-    gate: &Gate,
-    caller: &Caller,
-    bytes: &[u8],
-    format: ExportFormat,
-) -> Result<ImportReport, EquipmentError> {
-    let owner = owner_of(caller)?;
+/// Reads an import file into rows: the checks that need no database (the file opens, the
+/// header names known columns, at most [`MAX_IMPORT_ROWS`] rows). Cheap enough to answer a
+/// request with, before any job is started.
+pub fn parse_import(bytes: &[u8], format: ExportFormat) -> Result<Vec<RawRow>, EquipmentError> {
     let rows = tabular::read(bytes, format).map_err(EquipmentError::Unreadable)?;
     if rows.len() > MAX_IMPORT_ROWS {
         return Err(EquipmentError::Unreadable(format!(
@@ -333,21 +327,84 @@ pub async fn import(
             rows.len()
         )));
     }
-    let tx = db.begin().await?;
-    // May the caller create items at all? Decided for a private item of their own.
-    let (mut tx, _permit) = gate
-        .check_tx(
-            tx,
-            caller,
-            Action::Create,
-            &record_ref(EquipmentId::new(), owner, Level::Private, None),
-        )
-        .await?;
-    let today = gate.clock().now().inner().date();
+    Ok(rows)
+}
+
+/// Rows an import job checks between two progress reports.
+pub const IMPORT_BATCH: usize = 200;
+
+/// Validates a batch of rows (at most [`IMPORT_BATCH`] at a time, so a job can report
+/// progress between batches) without writing anything, on a connection of its own, and
+/// returns their problems. The caller must have been allowed to import (see
+/// [`import_rows`], which validates and authorizes again when it writes).
+pub async fn check_import_batch(
+    db: &Db,
+    caller: &Caller,
+    batch: &[RawRow],
+    today: time::Date,
+) -> Result<Vec<RowError>, EquipmentError> {
+    let owner = owner_of(caller)?;
+    let mut conn = db.pool().acquire().await?;
+    let (_, errors) = validate_rows(&mut conn, owner, batch, today).await;
+    Ok(errors)
+}
+
+/// Completes the problems found batch by batch with tags repeated across batches, and
+/// turns them into the import's verdict: [`EquipmentError::Import`] with every problem of
+/// the file, sorted by row, or nothing.
+pub fn finish_check(rows: &[RawRow], mut errors: Vec<RowError>) -> Result<(), EquipmentError> {
+    let mut seen = std::collections::HashMap::new();
+    for row in rows {
+        let Some((_, tag)) = row.cells.iter().find(|(f, _)| f.name == "tag") else {
+            continue;
+        };
+        let tag = tag.trim();
+        if tag.is_empty() {
+            continue;
+        }
+        if let Some(first) = seen.insert(tag.to_owned(), row.number)
+            && !errors
+                .iter()
+                .any(|e| e.row == row.number && e.field == "tag")
+        {
+            errors.push(RowError {
+                row: row.number,
+                field: "tag".into(),
+                message: format!("the tag `{tag}` also appears in row {first}"),
+            });
+        }
+    }
+    finish_errors(rows, errors)
+}
+
+fn finish_errors(rows: &[RawRow], mut errors: Vec<RowError>) -> Result<(), EquipmentError> {
+    if rows.is_empty() {
+        errors.push(RowError {
+            row: 1,
+            field: String::new(),
+            message: "the file has a header but no data rows".into(),
+        });
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        errors.sort_by_key(|e| e.row);
+        Err(EquipmentError::Import(errors))
+    }
+}
+
+/// Validates rows; returns the valid ones (with their row numbers) and the problems,
+/// including tags repeated within `rows`.
+async fn validate_rows(
+    conn: &mut sqlx::AnyConnection,
+    owner: OrgId,
+    rows: &[RawRow],
+    today: time::Date,
+) -> (Vec<(usize, ValidEquipment)>, Vec<RowError>) {
     let mut errors: Vec<RowError> = Vec::new();
     let mut valid_rows = Vec::new();
     let mut seen_tags = std::collections::HashMap::new();
-    for row in &rows {
+    for row in rows {
         let input = match tabular::to_input(row) {
             Ok(i) => i,
             Err(e) => {
@@ -355,7 +412,7 @@ pub async fn import(
                 continue;
             }
         };
-        match model::validate(&mut tx, owner, &input, today).await {
+        match model::validate(conn, owner, &input, today).await {
             Ok(v) => {
                 if let Some(first) = seen_tags.insert(v.tag.clone(), row.number) {
                     errors.push(RowError {
@@ -374,17 +431,49 @@ pub async fn import(
             })),
         }
     }
-    if rows.is_empty() {
-        errors.push(RowError {
-            row: 1,
-            field: String::new(),
-            message: "the file has a header but no data rows".into(),
-        });
-    }
-    if !errors.is_empty() {
-        errors.sort_by_key(|e| e.row);
-        return Err(EquipmentError::Import(errors));
-    }
+    (valid_rows, errors)
+}
+
+/// Imports a CSV or Excel file into the caller's organisation at once (no job). Rows are
+/// matched to existing items by tag (updated) or created. All or nothing: any bad row is
+/// reported with its row number and nothing is stored.
+pub async fn import(
+    db: &Db,
+    gate: &Gate,
+    caller: &Caller,
+    bytes: &[u8],
+    format: ExportFormat,
+) -> Result<ImportReport, EquipmentError> {
+    let rows = parse_import(bytes, format)?;
+    let (tx, report) = import_rows(db, gate, caller, &rows).await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// Writes parsed rows into the caller's organisation inside a transaction it returns
+/// uncommitted, so the caller can commit more with it (a job's completion). Validates and
+/// authorizes every row first: any bad row is [`EquipmentError::Import`], any denial
+/// leaves nothing written (only the audit of the denial is committed).
+pub async fn import_rows(
+    db: &Db,
+    gate: &Gate,
+    caller: &Caller,
+    rows: &[RawRow],
+) -> Result<(ticorr_db::Tx, ImportReport), EquipmentError> {
+    let owner = owner_of(caller)?;
+    let tx = db.begin().await?;
+    // May the caller create items at all? Decided for a private item of their own.
+    let (mut tx, _permit) = gate
+        .check_tx(
+            tx,
+            caller,
+            Action::Create,
+            &record_ref(EquipmentId::new(), owner, Level::Private, None),
+        )
+        .await?;
+    let today = gate.clock().now().inner().date();
+    let (valid_rows, errors) = validate_rows(&mut tx, owner, rows, today).await;
+    finish_errors(rows, errors)?;
     // Decide every row before writing any, so a denial leaves nothing half-imported.
     let mut checks = Vec::with_capacity(valid_rows.len());
     let mut writes = Vec::with_capacity(valid_rows.len());
@@ -424,8 +513,7 @@ pub async fn import(
             }
         }
     }
-    tx.commit().await?;
-    Ok(report)
+    Ok((tx, report))
 }
 
 /// Inserts many items at once, for the platform's own synthetic data (`ticorr demo`).

@@ -55,7 +55,7 @@ impl ExportFormat {
 const READ_ONLY_COLUMNS: &[&str] = &["id", "owner", "park", "version", "updated_at"];
 
 /// A problem in one row of an import file. Row 1 is the header.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct RowError {
     pub row: usize,
     pub field: String,
@@ -63,7 +63,7 @@ pub struct RowError {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ImportReport {
     /// Data rows read.
     pub rows: usize,

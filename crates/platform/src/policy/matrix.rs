@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use ticorr_kernel::{Level, OrgId, OrgKind, PersonId, Role, SessionId, TokenId};
 use uuid::Uuid;
 
-use super::{Action, Actor, Authz, OrgRef, Principal, RecordRef, Resource, Via};
+use super::{Action, Actor, Authz, JobRef, OrgRef, Principal, RecordRef, Resource, Via};
 
 /// How the principal relates to the record's owner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -150,6 +150,53 @@ pub fn organization(own: bool, verified: bool) -> Resource {
         },
         kind: OrgKind::Enterprise,
         verified,
+    })
+}
+
+/// How a job relates to the principal of a matrix row (who is always person 7 of OWNER).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobRelation {
+    /// The principal started it.
+    Started,
+    /// Another person of the principal's organisation started it.
+    SameOrg,
+    /// A person of another organisation started it.
+    OtherOrg,
+    /// The platform's own job (recurring housekeeping), started by nobody.
+    Platform,
+}
+
+impl JobRelation {
+    pub const ALL: [JobRelation; 4] = [
+        JobRelation::Started,
+        JobRelation::SameOrg,
+        JobRelation::OtherOrg,
+        JobRelation::Platform,
+    ];
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            JobRelation::Started => "started by the principal",
+            JobRelation::SameOrg => "started by another person of its organisation",
+            JobRelation::OtherOrg => "started by another organisation",
+            JobRelation::Platform => "the platform's own",
+        }
+    }
+}
+
+/// The job resource for `relation` to a principal of organisation OWNER.
+pub fn job(relation: JobRelation) -> Resource {
+    let person = |n| Some(PersonId::from_uuid(Uuid::from_u128(n)));
+    let (org, starter) = match relation {
+        JobRelation::Started => (Some(fixed_org(OWNER)), person(7)),
+        JobRelation::SameOrg => (Some(fixed_org(OWNER)), person(70)),
+        JobRelation::OtherOrg => (Some(fixed_org(OTHER)), person(71)),
+        JobRelation::Platform => (None, None),
+    };
+    Resource::Job(JobRef {
+        id: "matrix".into(),
+        org,
+        starter,
     })
 }
 
@@ -323,6 +370,40 @@ pub fn render(authz: &Authz) -> String {
     out.push_str(
         "\nA person whose own organisation is still pending sees and manages only that organisation:\n\
          its profile, its members and (as admin) its people and tokens.\n",
+    );
+
+    out.push_str("\n## Background jobs\n\n");
+    out.push_str("| principal | job |");
+    for a in Action::JOB {
+        let _ = write!(out, " `{a}` |");
+    }
+    out.push_str("\n|---|---|");
+    for _ in Action::JOB {
+        out.push_str("---|");
+    }
+    out.push('\n');
+    for rel in JobRelation::ALL {
+        let _ = write!(out, "| anonymous visitor | {} |", rel.describe());
+        for a in Action::JOB {
+            let allowed = authz.authorize(&Principal::Anonymous, *a, &job(rel));
+            let _ = write!(out, " {} |", mark(allowed));
+        }
+        out.push('\n');
+    }
+    for kind in OrgKind::ALL {
+        for role in Role::ALL {
+            for rel in JobRelation::ALL {
+                let _ = write!(out, "| `{kind}` {role} | {} |", rel.describe());
+                for a in Action::JOB {
+                    let p = principal(*kind, Relation::Owner, *role, Condition::Normal, *a);
+                    let _ = write!(out, " {} |", mark(authz.authorize(&p, *a, &job(rel))));
+                }
+                out.push('\n');
+            }
+        }
+    }
+    out.push_str(
+        "\nFollowing one's own job is not audited (a page polls it); every operator decision is.\n",
     );
     out
 }
@@ -514,6 +595,49 @@ mod tests {
                     &organization(false, verified),
                 );
                 assert_eq!(got, *action == Action::ViewProfile && verified);
+            }
+        }
+    }
+
+    #[test]
+    fn jobs_are_seen_by_their_starter_its_admins_and_the_operator() {
+        let authz = Authz::load().unwrap();
+        for kind in OrgKind::ALL {
+            for role in Role::ALL {
+                for condition in CONDITIONS {
+                    for rel in JobRelation::ALL {
+                        for action in Action::JOB {
+                            let p = principal(*kind, Relation::Owner, *role, condition, *action);
+                            let got = authz.authorize(&p, *action, &job(rel));
+                            // A token may follow jobs whatever its scopes.
+                            let active = condition != Condition::Disabled
+                                && (condition != Condition::TokenWithoutScope
+                                    || *action == Action::ViewJob);
+                            let operator = *kind == OrgKind::Operator
+                                && active
+                                && condition != Condition::OrgPending;
+                            let want = match action {
+                                Action::ViewJob => {
+                                    operator
+                                        || (active && rel == JobRelation::Started)
+                                        || (active
+                                            && *role == Role::Admin
+                                            && matches!(
+                                                rel,
+                                                JobRelation::Started | JobRelation::SameOrg
+                                            ))
+                                }
+                                _ => operator,
+                            };
+                            assert_eq!(got, want, "{kind} {role} {condition:?} {rel:?} {action}");
+                        }
+                    }
+                }
+            }
+        }
+        for rel in JobRelation::ALL {
+            for action in Action::JOB {
+                assert!(!authz.authorize(&Principal::Anonymous, *action, &job(rel)));
             }
         }
     }

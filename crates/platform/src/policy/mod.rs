@@ -36,6 +36,10 @@ pub const POLICY_FILES: &[(&str, &str)] = &[
         "supervision.cedar",
         include_str!("../../../../policies/supervision.cedar"),
     ),
+    (
+        "jobs.cedar",
+        include_str!("../../../../policies/jobs.cedar"),
+    ),
 ];
 
 pub const SCHEMA_FILE: &str = include_str!("../../../../policies/schema.cedarschema");
@@ -63,6 +67,10 @@ ticorr_kernel::text_enum! {
         ManageTokens = "manage_tokens",
         /// Verify, reject or suspend an organisation.
         Verify = "verify",
+        /// See a background job's status, progress and result.
+        ViewJob = "view_job",
+        /// See every job's failures, retry dead jobs, see the recurring jobs.
+        OperateJobs = "operate_jobs",
     }
 }
 
@@ -78,6 +86,8 @@ impl Action {
         Action::ManageTokens,
         Action::Verify,
     ];
+    /// Actions on background jobs.
+    pub const JOB: &'static [Action] = &[Action::ViewJob, Action::OperateJobs];
 }
 
 /// How a person's request was authenticated.
@@ -144,10 +154,20 @@ pub struct OrgRef {
     pub verified: bool,
 }
 
+/// A background job as the resource of a job action.
+#[derive(Debug, Clone)]
+pub struct JobRef {
+    pub id: String,
+    /// The organisation of the person who started it; `None` for the platform's own jobs.
+    pub org: Option<OrgId>,
+    pub starter: Option<PersonId>,
+}
+
 #[derive(Debug, Clone)]
 pub enum Resource {
     Record(RecordRef),
     Organization(OrgRef),
+    Job(JobRef),
 }
 
 impl Resource {
@@ -155,7 +175,7 @@ impl Resource {
     pub fn level(&self) -> Option<Level> {
         match self {
             Resource::Record(r) => Some(r.level),
-            Resource::Organization(_) => None,
+            Resource::Organization(_) | Resource::Job(_) => None,
         }
     }
 }
@@ -378,6 +398,26 @@ impl Authz {
                         .map_err(|e| e.to_string())?,
                     );
                 }
+                u
+            }
+            Resource::Job(j) => {
+                let u = uid("Ticorr::Job", &j.id);
+                let mut attrs = HashMap::new();
+                if let Some(org) = j.org {
+                    attrs.insert(
+                        "org".to_owned(),
+                        RestrictedExpression::new_entity_uid(org_uid(org)),
+                    );
+                }
+                if let Some(p) = j.starter {
+                    attrs.insert(
+                        "starter".to_owned(),
+                        RestrictedExpression::new_entity_uid(uid("Ticorr::Person", &p.to_string())),
+                    );
+                }
+                entities.push(
+                    Entity::new(u.clone(), attrs, HashSet::new()).map_err(|e| e.to_string())?,
+                );
                 u
             }
         };

@@ -7,10 +7,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use ticorr_equipment::notes::{Notes, NotesInput};
 use ticorr_equipment::{
-    self as equipment, EquipmentInput, EquipmentView, ExportFormat, ImportReport, ListFilter,
+    self as equipment, EquipmentInput, EquipmentView, ExportFormat, ListFilter,
 };
 use ticorr_kernel::EquipmentId;
 
+use super::jobs::JobView;
 use super::page_schema;
 use crate::auth::ApiPerson;
 use crate::error::{ApiError, Problem};
@@ -266,9 +267,12 @@ impl FromRequest<AppState> for ImportFile {
     }
 }
 
-/// Imports items from CSV or Excel (columns as in the template). Rows are matched to
-/// existing items by tag. All or nothing: any bad row is reported with its row number and
-/// field, and nothing is stored.
+/// Starts an import of items from CSV or Excel (columns as in the template). The file is
+/// checked at once for what needs no database (it opens, its columns are known, at most
+/// 10 000 rows) and then stored with an import job: the answer is `202 Accepted` with
+/// `Location: /api/v1/jobs/{id}`. Follow that resource: when the job is `done`, its
+/// `result` says `imported` (with the report) or `rejected` (with every bad row by number
+/// and field; nothing was stored). Rows are matched to existing items by tag.
 #[utoipa::path(
     post,
     path = "/api/v1/equipment/import",
@@ -276,8 +280,9 @@ impl FromRequest<AppState> for ImportFile {
     operation_id = "import_equipment",
     request_body(content = String, description = "The CSV text (UTF-8), an .xlsx file, or a multipart form with `file`", content_type = "text/csv"),
     responses(
-        (status = 200, body = ImportReport),
-        (status = 422, description = "Rows with errors; nothing was imported", body = Problem, content_type = "application/problem+json"),
+        (status = 202, description = "The import job was started; follow the `Location` header", body = JobView,
+            headers(("Location" = String, description = "The job's status resource"))),
+        (status = 400, description = "The file cannot be read or has unknown columns; nothing was started", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("session_cookie" = []))
 )]
@@ -285,11 +290,22 @@ pub async fn import(
     State(state): State<AppState>,
     ApiPerson(caller, _): ApiPerson,
     file: ImportFile,
-) -> Result<Json<ImportReport>, ApiError> {
-    let format = ExportFormat::detect(file.name.as_deref(), &file.bytes);
-    Ok(Json(
-        equipment::import(&state.db, &state.gate, &caller, &file.bytes, format).await?,
-    ))
+) -> Result<Response, ApiError> {
+    let id = equipment::jobs::start_import(
+        &state.db,
+        &state.gate,
+        &caller,
+        file.bytes.to_vec(),
+        file.name,
+    )
+    .await?;
+    let job = ticorr_platform::jobs::access::view(&state.db, &state.gate, &caller, &id).await?;
+    let location = format!("/api/v1/jobs/{id}");
+    let mut res = (StatusCode::ACCEPTED, Json(JobView::from(job))).into_response();
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(res)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

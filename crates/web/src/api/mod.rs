@@ -3,6 +3,7 @@
 
 mod auth;
 pub mod equipment;
+pub mod jobs;
 mod ledger;
 mod me;
 mod organizations;
@@ -32,6 +33,7 @@ use crate::state::AppState;
         (name = "auth", description = "Sign-in and sessions"),
         (name = "organizations", description = "Organisations, registration, verification, people, tokens"),
         (name = "equipment", description = "The equipment registry"),
+        (name = "jobs", description = "Background jobs: status, progress and results; failed and recurring jobs for the operator"),
         (name = "ledger", description = "The transparency log: checkpoints, entries, proofs, cosignatures"),
         (name = "statistics", description = "L4 statistics with differential privacy"),
         (name = "privacy", description = "Desensitization of text and fields before sharing"),
@@ -104,6 +106,10 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(routes!(equipment::export))
         .routes(routes!(equipment::template))
         .routes(routes!(equipment::get_notes, equipment::put_notes))
+        .routes(routes!(jobs::troubled))
+        .routes(routes!(jobs::get))
+        .routes(routes!(jobs::retry))
+        .routes(routes!(jobs::schedules))
         .routes(routes!(ledger::checkpoint))
         .routes(routes!(ledger::key))
         .routes(routes!(ledger::entry))

@@ -711,6 +711,7 @@ pub async fn delete(
 #[template(path = "equipment_import.html")]
 struct ImportPage<'a> {
     ctx: &'a PageCtx,
+    job: Option<super::jobs::JobPanel>,
     report: Option<ImportReport>,
     row_errors: Vec<RowError>,
     file_error: Option<String>,
@@ -722,6 +723,7 @@ fn import_page(ctx: &PageCtx, status: axum::http::StatusCode, page: ImportPageDa
         status,
         render(&ImportPage {
             ctx,
+            job: page.job,
             report: page.report,
             row_errors: page.row_errors,
             file_error: page.file_error,
@@ -733,17 +735,60 @@ fn import_page(ctx: &PageCtx, status: axum::http::StatusCode, page: ImportPageDa
 
 #[derive(Default)]
 struct ImportPageData {
+    job: Option<super::jobs::JobPanel>,
     report: Option<ImportReport>,
     row_errors: Vec<RowError>,
     file_error: Option<String>,
     file_name: String,
 }
 
-pub async fn import_form(ctx: PageCtx) -> Response {
+#[derive(Deserialize, Default)]
+pub struct ImportQuery {
+    /// The import job to show: its progress while it runs, its result once done.
+    job: Option<String>,
+}
+
+pub async fn import_form(ctx: PageCtx, Query(q): Query<ImportQuery>) -> Response {
     if let Err(e) = ctx.require_actor() {
         return e.into_response();
     }
-    import_page(&ctx, axum::http::StatusCode::OK, ImportPageData::default())
+    let Some(id) = q.job else {
+        return import_page(&ctx, axum::http::StatusCode::OK, ImportPageData::default());
+    };
+    let job = match ticorr_platform::jobs::access::view(
+        &ctx.state.db,
+        &ctx.state.gate,
+        ctx.caller(),
+        &id,
+    )
+    .await
+    {
+        Ok(j) if j.kind == equipment::jobs::IMPORT_KIND => j,
+        Ok(_) => return ctx.error(PageErrorKind::NotFound).into_response(),
+        Err(e) => return ctx.job_error(e).into_response(),
+    };
+    let mut data = ImportPageData {
+        job: Some(super::jobs::JobPanel::new(&ctx, &job)),
+        ..Default::default()
+    };
+    let outcome = job
+        .result
+        .clone()
+        .and_then(|r| serde_json::from_value::<equipment::jobs::ImportOutcome>(r).ok());
+    match outcome {
+        Some(equipment::jobs::ImportOutcome::Imported { report }) => data.report = Some(report),
+        Some(equipment::jobs::ImportOutcome::Rejected {
+            message,
+            row_errors,
+        }) => {
+            if row_errors.is_empty() {
+                data.file_error = Some(message);
+            }
+            data.row_errors = row_errors;
+        }
+        None => {}
+    }
+    import_page(&ctx, axum::http::StatusCode::OK, data)
 }
 
 /// The import form posts multipart data; the anti-forgery token is one of its fields.
@@ -822,26 +867,8 @@ pub async fn import(State(state): State<AppState>, req: Request) -> Response {
         );
     };
     let file_name = name.clone().unwrap_or_default();
-    let format = ExportFormat::detect(name.as_deref(), &bytes);
-    match equipment::import(&state.db, &state.gate, ctx.caller(), &bytes, format).await {
-        Ok(report) => import_page(
-            &ctx,
-            axum::http::StatusCode::OK,
-            ImportPageData {
-                report: Some(report),
-                file_name,
-                ..Default::default()
-            },
-        ),
-        Err(EquipmentError::Import(rows)) => import_page(
-            &ctx,
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            ImportPageData {
-                row_errors: rows,
-                file_name,
-                ..Default::default()
-            },
-        ),
+    match equipment::jobs::start_import(&state.db, &state.gate, ctx.caller(), bytes, name).await {
+        Ok(id) => see_other(&format!("/equipment/import?job={id}")),
         Err(EquipmentError::Unreadable(msg)) => import_page(
             &ctx,
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,

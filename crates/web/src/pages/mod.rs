@@ -8,6 +8,7 @@ mod account;
 mod auth;
 mod equipment;
 mod home;
+mod jobs;
 mod operator;
 mod privacy;
 mod search;
@@ -58,6 +59,9 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .route("/org/tokens/{id}/revoke", post(account::revoke_token))
         .route("/operator/verification", get(operator::queue))
         .route("/operator/verification/{id}", post(operator::decide))
+        .route("/operator/jobs", get(jobs::operator))
+        .route("/operator/jobs/{id}/retry", post(jobs::retry))
+        .route("/jobs/{id}", get(jobs::status))
         .route("/equipment", get(equipment::list))
         .route(
             "/equipment/new",
@@ -283,6 +287,9 @@ fn nav_for(state: &AppState, auth: &Auth, lang: Lang, path: &str) -> Vec<NavItem
         });
         if state.gate.would_allow(&auth.caller, Action::Verify, &other) {
             items.push(("/operator/verification", "nav-verification"));
+        }
+        if ticorr_platform::jobs::access::may_operate(&state.gate, &auth.caller) {
+            items.push(("/operator/jobs", "nav-jobs"));
         }
     }
     items

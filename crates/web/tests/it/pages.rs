@@ -204,11 +204,46 @@ async fn the_equipment_pages_list_create_and_show_import_errors(app: TestApp) {
                 .unwrap(),
         )
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let location = r.header("location").unwrap().to_owned();
+    assert!(location.starts_with("/equipment/import?job="), "{location}");
+    // While the job waits, the page shows a progress bar that follows the job's status
+    // resource, and a plain link to its status page for browsers without JavaScript.
+    let waiting = app.get_with_cookies(&location, &cookie).await.text();
+    assert!(waiting.contains("id=\"import-progress\""), "{waiting}");
+    assert!(waiting.contains("data-job-status=\"/api/v1/jobs/"));
+    assert!(waiting.contains("<progress"));
+    assert!(waiting.contains("src=\"/static/job-progress.js\""));
+    let job_id = location.rsplit('=').next().unwrap().to_owned();
+    assert!(waiting.contains(&format!("href=\"/jobs/{job_id}\"")));
+    let script = app.get("/static/job-progress.js", None).await;
+    assert_eq!(script.status, StatusCode::OK);
+    assert!(script.text().contains("data-job-status"));
+    let status_page = app
+        .get_with_cookies(&format!("/jobs/{job_id}"), &cookie)
+        .await;
+    assert_eq!(status_page.status, StatusCode::OK);
+    assert!(status_page.text().contains("equipment.import"));
+    assert_eq!(app.run_jobs().await, 1);
+    let r = app.get_with_cookies(&location, &cookie).await;
+    assert_eq!(r.status, StatusCode::OK);
     let html = r.text();
-    assert!(html.contains("id=\"import-errors\""));
+    assert!(
+        !html.contains("id=\"import-progress\""),
+        "finished: no progress bar"
+    );
+    assert!(html.contains("id=\"import-errors\""), "{html}");
     assert!(html.contains("<td>3</td>"), "row 3 is named");
     assert_eq!(app.count("equipment", "tag LIKE 'G-%'").await, 0);
+    // Another person of the organisation does not see the job.
+    let colleague = app.person(org, Role::Member).await;
+    let other = app
+        .get_with_cookies(
+            &location,
+            &format!("__Host-ticorr_session={}", colleague.token),
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
 }
 
 async fn the_desensitization_tool_shows_what_it_replaces_and_why(app: TestApp) {

@@ -1,0 +1,49 @@
+//! The job kinds this binary runs, assembled in one place, and the runtime that runs them
+//! beside the HTTP server.
+//!
+//! A module that wants work done in the background owns a kind name (`<module>.<what>`)
+//! and a handler (`async fn(JobContext) -> Result<Settled, JobFailure>`), and adds one
+//! `.register(...)` line below; recurring work adds a `.schedule(...)` line. `ticorr serve`
+//! and `ticorr demo` start the runtime with these handlers, and the test harness runs due
+//! jobs with the very same set.
+
+use serde_json::json;
+use ticorr_platform::jobs::schedule::Recurring;
+use ticorr_platform::jobs::worker::{self, Handlers, Runtime};
+
+use crate::state::AppState;
+
+/// Every job kind with its handler, and the recurring jobs.
+pub fn handlers(state: &AppState) -> Handlers {
+    let gate = state.gate.clone();
+    Handlers::new()
+        .register(ticorr_equipment::jobs::IMPORT_KIND, move |ctx| {
+            ticorr_equipment::jobs::run_import(gate.clone(), ctx)
+        })
+        .register(worker::PRUNE_KIND, worker::prune_handler)
+        .schedule(
+            Recurring::new(
+                "jobs.prune-daily",
+                "17 3 * * *",
+                worker::PRUNE_KIND,
+                json!({ "keep_days": 30 }),
+            )
+            .expect("the expression is valid"),
+        )
+}
+
+/// Starts this node's workers and scheduler, unless `[jobs] enabled = false`.
+pub async fn start(state: &AppState) -> anyhow::Result<Option<Runtime>> {
+    if !state.config.jobs.enabled {
+        tracing::info!("job runtime disabled on this node");
+        return Ok(None);
+    }
+    let runtime = Runtime::start(
+        state.db.clone(),
+        state.gate.clock().clone(),
+        handlers(state),
+        &state.config.jobs,
+    )
+    .await?;
+    Ok(Some(runtime))
+}
