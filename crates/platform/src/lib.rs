@@ -7,7 +7,9 @@
 //! - [`gate`]: authorization and its audit record in one call, the way modules use both.
 //! - [`identity`]: organisations, parks, people, passwords, sessions, API tokens,
 //!   sign-in throttling.
+//! - [`attachments`]: files attached to records of any module, in an object store.
 
+pub mod attachments;
 pub mod audit;
 pub mod gate;
 pub mod identity;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use ticorr_db::DbConfig;
+use ticorr_platform::attachments::AttachmentsConfig;
 use ticorr_platform::identity::IdentityConfig;
 use ticorr_platform::ledger::LedgerConfig;
 use ticorr_platform::stats::StatsConfig;
@@ -19,6 +20,7 @@ pub struct Config {
     pub identity: IdentityConfig,
     pub stats: StatsConfig,
     pub ledger: LedgerConfig,
+    pub attachments: AttachmentsConfig,
     pub log: LogConfig,
 }
 
@@ -56,6 +58,7 @@ impl Default for Config {
             identity: IdentityConfig::default(),
             stats: StatsConfig::default(),
             ledger: LedgerConfig::default(),
+            attachments: AttachmentsConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -117,6 +120,7 @@ impl Config {
         if self.http.body_limit_bytes == 0 || self.http.upload_limit_bytes == 0 {
             return Err("http body limits must be positive".into());
         }
+        self.attachments.validate()?;
         Ok(())
     }
 }

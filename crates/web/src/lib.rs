@@ -45,8 +45,17 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
     let ledger = ticorr_platform::ledger::Ledger::load(&config.ledger, &config.data_dir)?;
     let privacy = ticorr_platform::privacy::Privacy::load(&db, &config.data_dir).await?;
     let vault = ticorr_platform::vault::Vault::load(&config.data_dir, gate.clock().now())?;
+    let attachments =
+        ticorr_platform::attachments::Attachments::open(&config.attachments, &config.data_dir)?;
     Ok(AppState::new(
-        db, gate, config, i18n, ledger, privacy, vault,
+        db,
+        gate,
+        config,
+        i18n,
+        ledger,
+        privacy,
+        vault,
+        attachments,
     ))
 }
 

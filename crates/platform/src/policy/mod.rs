@@ -36,6 +36,10 @@ pub const POLICY_FILES: &[(&str, &str)] = &[
         "supervision.cedar",
         include_str!("../../../../policies/supervision.cedar"),
     ),
+    (
+        "attachments.cedar",
+        include_str!("../../../../policies/attachments.cedar"),
+    ),
 ];
 
 pub const SCHEMA_FILE: &str = include_str!("../../../../policies/schema.cedarschema");
