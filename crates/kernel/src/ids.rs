@@ -84,6 +84,10 @@ id_type!(
     /// An API token for machine clients.
     TokenId
 );
+id_type!(
+    /// A file attached to a record of any module.
+    AttachmentId
+);
 
 #[cfg(test)]
 mod tests {

@@ -690,6 +690,10 @@ pub mod records {
                 let mut conn = db.pool().acquire().await?;
                 Ok(orgs::load(&mut conn, id).await?.map(|o| o.ledger_record()))
             }
+            crate::attachments::LEDGER_TYPE => {
+                let mut conn = db.pool().acquire().await?;
+                crate::attachments::ledger_record(&mut conn, id).await
+            }
             _ => Ok(None),
         }
     }

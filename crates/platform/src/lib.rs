@@ -9,7 +9,9 @@
 //!   sign-in throttling.
 //! - [`jobs`]: durable jobs enqueued with the change that causes them, the worker runtime
 //!   that runs them, recurring jobs, and their status as people see it.
+//! - [`attachments`]: files attached to records of any module, in an object store.
 
+pub mod attachments;
 pub mod audit;
 pub mod gate;
 pub mod identity;

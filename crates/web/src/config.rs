@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use ticorr_db::DbConfig;
+use ticorr_platform::attachments::AttachmentsConfig;
 use ticorr_platform::identity::IdentityConfig;
 use ticorr_platform::jobs::worker::JobsConfig;
 use ticorr_platform::ledger::LedgerConfig;
@@ -22,6 +23,7 @@ pub struct Config {
     pub ledger: LedgerConfig,
     /// The job runtime: workers, leases, the scheduler.
     pub jobs: JobsConfig,
+    pub attachments: AttachmentsConfig,
     pub log: LogConfig,
 }
 
@@ -60,6 +62,7 @@ impl Default for Config {
             stats: StatsConfig::default(),
             ledger: LedgerConfig::default(),
             jobs: JobsConfig::default(),
+            attachments: AttachmentsConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -122,6 +125,7 @@ impl Config {
         if self.http.body_limit_bytes == 0 || self.http.upload_limit_bytes == 0 {
             return Err("http body limits must be positive".into());
         }
+        self.attachments.validate()?;
         Ok(())
     }
 }

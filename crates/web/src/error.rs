@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use ticorr_equipment::{EquipmentError, RowError};
 use ticorr_kernel::{FieldError, FieldErrors};
+use ticorr_platform::attachments::AttachmentError;
 use ticorr_platform::identity::IdentityError;
 use ticorr_platform::identity::login::LoginError;
 
@@ -37,6 +38,8 @@ pub enum ApiError {
     /// The data was erased for good (its organisation's key was destroyed).
     Gone(String),
     PayloadTooLarge,
+    /// An uploaded file exceeds its limit; the detail names the limit.
+    FileTooLarge(String),
     UnsupportedMediaType(String),
     /// A fault of the server; the cause is logged, not sent.
     Internal(String),
@@ -111,6 +114,11 @@ impl ApiError {
                 "about:blank",
                 "The request body is too large",
             ),
+            ApiError::FileTooLarge(_) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "/problems/file-too-large",
+                "The file is too large",
+            ),
             ApiError::UnsupportedMediaType(_) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "/problems/unsupported-media-type",
@@ -142,6 +150,7 @@ impl ApiError {
             ApiError::BadRequest(d)
             | ApiError::Conflict(d)
             | ApiError::UnsupportedMediaType(d)
+            | ApiError::FileTooLarge(d)
             | ApiError::PrivacyBudget(d)
             | ApiError::Gone(d) => p.detail = Some(d.clone()),
             ApiError::Invalid(e) => {
@@ -214,6 +223,28 @@ impl From<EquipmentError> for ApiError {
             EquipmentError::Vault(e @ ticorr_platform::vault::VaultError::Shredded) => {
                 ApiError::Gone(e.to_string())
             }
+            EquipmentError::Attachment(e) => e.into(),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<AttachmentError> for ApiError {
+    fn from(e: AttachmentError) -> Self {
+        match e {
+            AttachmentError::Refused(r) => {
+                let mut f = FieldErrors::new();
+                f.add("file", r.code(), r.to_string());
+                ApiError::Invalid(f)
+            }
+            e @ AttachmentError::BrokenImage(_) => {
+                let mut f = FieldErrors::new();
+                f.add("file", "broken_image", e.to_string());
+                ApiError::Invalid(f)
+            }
+            e @ AttachmentError::TooLarge { .. } => ApiError::FileTooLarge(e.to_string()),
+            AttachmentError::NotFound => ApiError::NotFound,
+            AttachmentError::Forbidden => ApiError::Forbidden,
             other => ApiError::internal(other),
         }
     }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use ticorr_db::Db;
 use ticorr_platform::Gate;
+use ticorr_platform::attachments::Attachments;
 use ticorr_platform::ledger::Ledger;
 use ticorr_platform::privacy::Privacy;
 use ticorr_platform::search::Search;
@@ -28,6 +29,8 @@ pub struct Inner {
     pub privacy: Privacy,
     pub vault: Vault,
     pub search: Search,
+    /// The object store of attached files.
+    pub attachments: Attachments,
 }
 
 impl AppState {

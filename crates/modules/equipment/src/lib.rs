@@ -10,6 +10,7 @@
 //! [`Equipment::risk_inputs`] hands an item to the risk engine without translation.
 
 pub mod jobs;
+pub mod attachments;
 mod model;
 pub mod notes;
 pub mod search;
@@ -19,6 +20,7 @@ pub mod tabular;
 use serde::Serialize;
 use ticorr_db::Db;
 use ticorr_kernel::{EquipmentId, FieldErrors, Level, OrgId, Page, PageRequest};
+use ticorr_platform::attachments::Attachments;
 use ticorr_platform::policy::{Action, RecordRef, Resource};
 use ticorr_platform::{Caller, Denied, Gate};
 
@@ -54,6 +56,8 @@ pub enum EquipmentError {
     Db(#[from] ticorr_db::DbError),
     #[error(transparent)]
     Vault(#[from] ticorr_platform::vault::VaultError),
+    #[error(transparent)]
+    Attachment(#[from] ticorr_platform::attachments::AttachmentError),
 }
 
 impl From<Denied> for EquipmentError {
@@ -228,10 +232,12 @@ pub async fn update(
     Ok(view)
 }
 
-/// Deletes an item.
+/// Deletes an item with its attached files (their rows in the same transaction, their
+/// bytes after it commits).
 pub async fn delete(
     db: &Db,
     gate: &Gate,
+    files: &Attachments,
     caller: &Caller,
     id: EquipmentId,
 ) -> Result<(), EquipmentError> {
@@ -243,8 +249,17 @@ pub async fn delete(
     let (mut tx, _permit) = gate
         .check_tx(tx, caller, Action::Delete, &current.resource())
         .await?;
+    let released = ticorr_platform::attachments::detach_all(
+        &mut tx,
+        gate.clock().now(),
+        caller,
+        RECORD_KIND,
+        &id.to_string(),
+    )
+    .await?;
     store::delete(&mut tx, id, gate.clock().now()).await?;
     tx.commit().await?;
+    ticorr_platform::attachments::release(files, released).await;
     Ok(())
 }
 

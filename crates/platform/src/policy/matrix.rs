@@ -217,6 +217,25 @@ pub fn render(authz: &Authz) -> String {
          answers 404, exactly as for a record that does not exist. The role inside the organisation\n\
          (`admin`, `member`) does not change any record decision; both are enumerated by the test.\n\n",
     );
+    let file = record_of("attachment", Level::Private);
+    let owner = principal(
+        OrgKind::Enterprise,
+        Relation::Owner,
+        Role::Admin,
+        Condition::Normal,
+        Action::Update,
+    );
+    let _ = writeln!(
+        out,
+        "Files attached to a record (`attachment` records) carry the owner record's level, organisation and\n\
+         parks, so `read`, `create` and `delete` of a file are decided exactly as the same action on its owner\n\
+         in the tables below. `update` of a file: {}.\n",
+        if authz.authorize(&owner, Action::Update, &file) {
+            "decided as for its owner"
+        } else {
+            "denied to everyone (files are immutable: one is replaced by deleting it and attaching another)"
+        }
+    );
     let levels = Level::ALL;
     for action in Action::RECORD {
         let _ = writeln!(out, "## Records: `{action}`\n");

@@ -39,6 +39,8 @@ pub const POLICY_FILES: &[(&str, &str)] = &[
     (
         "jobs.cedar",
         include_str!("../../../../policies/jobs.cedar"),
+        "attachments.cedar",
+        include_str!("../../../../policies/attachments.cedar"),
     ),
 ];
 

@@ -206,7 +206,7 @@ pub async fn delete(
     ApiPerson(caller, _): ApiPerson,
     Path(id): Path<EquipmentId>,
 ) -> Result<StatusCode, ApiError> {
-    equipment::delete(&state.db, &state.gate, &caller, id).await?;
+    equipment::delete(&state.db, &state.gate, &state.attachments, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -102,19 +102,13 @@ pub async fn entry(
     Path(index): Path<u64>,
 ) -> Result<Json<EntryOut>, ApiError> {
     let e = ledger::entry(&state.db, index).await?;
-    let record = ledger::records::visible(
-        &state.db,
-        &state.gate,
-        &caller,
-        &e.record_type,
-        &e.record_id,
-    )
-    .await
-    .filter(|r| {
-        ticorr_ledger::LeafEntry::for_record(&e.record_type, &e.record_id, e.version, r)
-            .map(|l| l.to_leaf_data())
-            == Ok(e.leaf_data.clone())
-    });
+    let record = visible(&state, &caller, &e.record_type, &e.record_id)
+        .await
+        .filter(|r| {
+            ticorr_ledger::LeafEntry::for_record(&e.record_type, &e.record_id, e.version, r)
+                .map(|l| l.to_leaf_data())
+                == Ok(e.leaf_data.clone())
+        });
     Ok(Json(EntryOut {
         index,
         leaf_hash: e.leaf_hash().to_base64(),
@@ -233,10 +227,9 @@ pub async fn bundle(
     ApiCaller(caller, _): ApiCaller,
     Path((record_type, record_id)): Path<(String, String)>,
 ) -> Result<Json<ticorr_ledger::InclusionBundle>, ApiError> {
-    let record =
-        ledger::records::visible(&state.db, &state.gate, &caller, &record_type, &record_id)
-            .await
-            .ok_or(ApiError::NotFound)?;
+    let record = visible(&state, &caller, &record_type, &record_id)
+        .await
+        .ok_or(ApiError::NotFound)?;
     let mut conn = state.db.pool().acquire().await?;
     let latest = ledger::latest(&mut conn, &record_type, &record_id)
         .await?
@@ -258,4 +251,23 @@ pub async fn bundle(
         inclusion_proof: proof,
         checkpoint: note,
     }))
+}
+
+/// A record's canonical form when the caller may see it. Attachments are resolved through
+/// their owner's module here, where every module is known; other types by the platform.
+async fn visible(
+    state: &AppState,
+    caller: &ticorr_platform::Caller,
+    record_type: &str,
+    record_id: &str,
+) -> Option<serde_json::Value> {
+    use ticorr_platform::attachments;
+    if record_type == attachments::LEDGER_TYPE {
+        let a = attachments::find(&state.db, record_id.parse().ok()?)
+            .await
+            .ok()??;
+        let owner = super::attachments::owner_of(state, &a).await.ok()?;
+        return attachments::visible_record(&state.db, &state.gate, caller, &owner, &a).await;
+    }
+    ledger::records::visible(&state.db, &state.gate, caller, record_type, record_id).await
 }

@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1`, described by the OpenAPI 3.1 document generated from
 //! these handlers and served at `/api/v1/openapi.json`.
 
+pub mod attachments;
 mod auth;
 pub mod equipment;
 pub mod jobs;
@@ -34,6 +35,7 @@ use crate::state::AppState;
         (name = "organizations", description = "Organisations, registration, verification, people, tokens"),
         (name = "equipment", description = "The equipment registry"),
         (name = "jobs", description = "Background jobs: status, progress and results; failed and recurring jobs for the operator"),
+        (name = "attachments", description = "Files attached to records: upload, list, download, thumbnails, delete"),
         (name = "ledger", description = "The transparency log: checkpoints, entries, proofs, cosignatures"),
         (name = "statistics", description = "L4 statistics with differential privacy"),
         (name = "privacy", description = "Desensitization of text and fields before sharing"),
@@ -80,6 +82,18 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
             config.http.upload_limit_bytes,
         )),
     );
+    // Attachment uploads take the configured file limit plus the form's framing.
+    let (schemas, paths, attach) = routes!(
+        attachments::list_for_equipment,
+        attachments::upload_to_equipment
+    );
+    let attach = (
+        schemas,
+        paths,
+        attach.layer(axum::extract::DefaultBodyLimit::max(
+            attachments::body_limit(config),
+        )),
+    );
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
@@ -110,6 +124,9 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(routes!(jobs::get))
         .routes(routes!(jobs::retry))
         .routes(routes!(jobs::schedules))
+        .routes(attach)
+        .routes(routes!(attachments::download, attachments::delete))
+        .routes(routes!(attachments::thumbnail))
         .routes(routes!(ledger::checkpoint))
         .routes(routes!(ledger::key))
         .routes(routes!(ledger::entry))

@@ -1,4 +1,5 @@
-//! Equipment pages: list with filters, detail, create, edit, delete, import and export.
+//! Equipment pages: list with filters, detail (with private notes and attached files),
+//! create, edit, delete, import and export.
 
 use askama::Template;
 use axum::extract::{FromRequest, Multipart, Query, Request, State};
@@ -9,7 +10,8 @@ use ticorr_equipment::{
     ListFilter, RowError,
 };
 use ticorr_kernel::equipment::{EquipmentType, GalvanicPartner, TitaniumGrade};
-use ticorr_kernel::{EquipmentId, FieldErrors, Level, OrgId, OrgKind, PageRequest};
+use ticorr_kernel::{AttachmentId, EquipmentId, FieldErrors, Level, OrgId, OrgKind, PageRequest};
+use ticorr_platform::attachments::{self, Attachment, AttachmentError, Refused};
 use ticorr_platform::identity::orgs;
 use ticorr_platform::policy::{Action, RecordRef, Resource};
 
@@ -216,6 +218,49 @@ struct DetailPage<'a> {
     risk_inputs: Vec<(String, String)>,
     manufacturer_link: Option<OrgId>,
     notes: NotesBox,
+    files: FilesBox,
+}
+
+/// The attachments section of an item page.
+struct FilesBox {
+    items: Vec<FileRow>,
+    may_attach: bool,
+    may_delete: bool,
+    /// Why the last upload was refused.
+    error: Option<String>,
+    /// The upload limit and accepted types, for the form.
+    hint: String,
+}
+
+/// One attached file, ready to show.
+struct FileRow {
+    id: AttachmentId,
+    name: String,
+    kind: String,
+    size: String,
+    sha256: String,
+    sha256_short: String,
+    uploaded: String,
+    thumbnail: bool,
+    thumbnail_alt: String,
+    ledger: Option<ticorr_platform::ledger::LedgerRef>,
+}
+
+impl FileRow {
+    fn new(ctx: &PageCtx, a: &Attachment) -> Self {
+        FileRow {
+            id: a.id,
+            name: a.file_name.clone(),
+            kind: ctx.label("attachment-kind", a.kind.as_str()),
+            size: a.size_human(),
+            sha256: a.sha256.clone(),
+            sha256_short: a.sha256_short().to_owned(),
+            uploaded: a.created_at.human(),
+            thumbnail: a.has_thumbnail,
+            thumbnail_alt: ctx.t1("attachments-thumbnail-alt", "name", &a.file_name),
+            ledger: a.ledger,
+        }
+    }
 }
 
 /// The private-notes section of an item page.
@@ -265,6 +310,20 @@ pub async fn detail(
     if let Err(e) = ctx.require_actor() {
         return e.into_response();
     }
+    let notice = ctx.notice(&done);
+    detail_page(&ctx, &state, id, notice, None, axum::http::StatusCode::OK).await
+}
+
+/// The item page, with a notice after a successful form post or the reason an upload was
+/// refused.
+async fn detail_page(
+    ctx: &PageCtx,
+    state: &AppState,
+    id: EquipmentId,
+    notice: Option<String>,
+    upload_error: Option<String>,
+    status: axum::http::StatusCode,
+) -> Response {
     let v = match equipment::get(&state.db, &state.gate, ctx.caller(), id).await {
         Ok(v) => v,
         Err(e) => return ctx.equipment_error(e).into_response(),
@@ -297,18 +356,219 @@ pub async fn detail(
     } else {
         NotesBox::Hidden
     };
-    let row = row(&ctx, &v);
-    let notice = ctx.notice(&done);
-    render(&DetailPage {
-        ctx: &ctx,
-        notice,
-        manufacturer_link: v.item.manufacturer_org_id,
-        v,
-        row,
-        may_change,
-        risk_inputs,
-        notes,
+    let owner = equipment::attachments::owner(&v.item);
+    let items = match attachments::list(&state.db, &state.gate, ctx.caller(), &owner).await {
+        Ok(items) => items.iter().map(|a| FileRow::new(ctx, a)).collect(),
+        Err(e) => return ctx.storage_error(e).into_response(),
+    };
+    let files = FilesBox {
+        items,
+        may_attach: attachments::may_attach(&state.gate, ctx.caller(), &owner),
+        may_delete: attachments::may_delete(&state.gate, ctx.caller(), &owner),
+        error: upload_error,
+        hint: ctx.t1(
+            "attachments-file-hint",
+            "limit",
+            attachments::human_size(state.attachments.max_bytes()),
+        ),
+    };
+    let row = row(ctx, &v);
+    (
+        status,
+        render(&DetailPage {
+            ctx,
+            notice,
+            manufacturer_link: v.item.manufacturer_org_id,
+            v,
+            row,
+            may_change,
+            risk_inputs,
+            notes,
+            files,
+        }),
+    )
+        .into_response()
+}
+
+/// Why an upload was refused, in the page's language; `None` for faults that are not the
+/// uploader's (those get the error page).
+fn upload_refusal(ctx: &PageCtx, e: &AttachmentError) -> Option<String> {
+    use fluent_bundle::FluentValue;
+    Some(match e {
+        AttachmentError::Refused(Refused::Mismatch {
+            extension,
+            detected,
+        }) => ctx.state.i18n.get(
+            ctx.lang,
+            "attachment-error-type_mismatch",
+            &[
+                ("extension", FluentValue::from(extension.clone())),
+                (
+                    "detected",
+                    FluentValue::from(ctx.label("attachment-kind", detected.as_str())),
+                ),
+            ],
+        ),
+        AttachmentError::Refused(r) => ctx.label("attachment-error", r.code()),
+        AttachmentError::BrokenImage(_) => ctx.t("attachment-error-broken_image"),
+        AttachmentError::TooLarge { limit } => ctx.t1(
+            "attachment-error-too-large",
+            "limit",
+            attachments::human_size(*limit),
+        ),
+        _ => return None,
     })
+}
+
+/// The attachment form posts multipart data; the anti-forgery token is one of its fields.
+pub async fn upload_attachment(
+    State(state): State<AppState>,
+    Path(id): Path<EquipmentId>,
+    req: Request,
+) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let ctx = match <PageCtx as axum::extract::FromRequestParts<AppState>>::from_request_parts(
+        &mut parts, &state,
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if let Err(e) = ctx.require_actor() {
+        return e.into_response();
+    }
+    if !crate::auth::origin_matches(&parts.headers) {
+        return ctx.error(PageErrorKind::Csrf).into_response();
+    }
+    let refused = |status: axum::http::StatusCode, message: String| {
+        let ctx = ctx.clone();
+        let state = state.clone();
+        async move { detail_page(&ctx, &state, id, None, Some(message), status).await }
+    };
+    let too_large = || {
+        ctx.t1(
+            "attachment-error-too-large",
+            "limit",
+            attachments::human_size(state.attachments.max_bytes()),
+        )
+    };
+    let req = Request::from_parts(parts, body);
+    let mut mp = match Multipart::from_request(req, &state).await {
+        Ok(m) => m,
+        Err(e) => {
+            return ctx
+                .error(PageErrorKind::BadRequest(e.body_text()))
+                .into_response();
+        }
+    };
+    let mut csrf = String::new();
+    let mut file: Option<(String, axum::body::Bytes)> = None;
+    loop {
+        match mp.next_field().await {
+            Ok(Some(field)) => match field.name() {
+                Some("_csrf") => csrf = field.text().await.unwrap_or_default(),
+                Some("file") => {
+                    let name = field.file_name().unwrap_or_default().to_owned();
+                    match field.bytes().await {
+                        Ok(b) => file = Some((name, b)),
+                        Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                            return refused(e.status(), too_large()).await;
+                        }
+                        Err(e) => {
+                            return ctx
+                                .error(PageErrorKind::BadRequest(e.body_text()))
+                                .into_response();
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                return refused(e.status(), too_large()).await;
+            }
+            Err(e) => {
+                return ctx
+                    .error(PageErrorKind::BadRequest(e.body_text()))
+                    .into_response();
+            }
+        }
+    }
+    if ctx.csrf.is_empty() || !ticorr_platform::identity::secret::constant_time_eq(&ctx.csrf, &csrf)
+    {
+        return ctx.error(PageErrorKind::Csrf).into_response();
+    }
+    // A form sent with no file chosen carries an empty, unnamed part.
+    let Some((name, bytes)) = file.filter(|(n, b)| !(n.is_empty() && b.is_empty())) else {
+        return refused(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            ctx.t("attachment-error-no-file"),
+        )
+        .await;
+    };
+    let owner = match equipment::attachments::owner_of(&state.db, id).await {
+        Ok(Some(o)) => o,
+        Ok(None) => return ctx.error(PageErrorKind::NotFound).into_response(),
+        Err(e) => return ctx.equipment_error(e).into_response(),
+    };
+    match attachments::upload(
+        &state.db,
+        &state.gate,
+        &state.attachments,
+        ctx.caller(),
+        &owner,
+        &name,
+        bytes,
+    )
+    .await
+    {
+        Ok(_) => see_other(&format!(
+            "/equipment/{id}?done=attachment-added#attachments"
+        )),
+        Err(e) => match upload_refusal(&ctx, &e) {
+            Some(message) => {
+                let status = if matches!(e, AttachmentError::TooLarge { .. }) {
+                    axum::http::StatusCode::PAYLOAD_TOO_LARGE
+                } else {
+                    axum::http::StatusCode::UNPROCESSABLE_ENTITY
+                };
+                refused(status, message).await
+            }
+            None => ctx.attachment_error(e).into_response(),
+        },
+    }
+}
+
+pub async fn delete_attachment(
+    State(state): State<AppState>,
+    Path((id, file)): Path<(EquipmentId, AttachmentId)>,
+    form: CsrfForm<super::auth::Empty>,
+) -> Response {
+    let ctx = form.ctx;
+    if let Err(e) = ctx.require_actor() {
+        return e.into_response();
+    }
+    let owner = match equipment::attachments::owner_of(&state.db, id).await {
+        Ok(Some(o)) => o,
+        Ok(None) => return ctx.error(PageErrorKind::NotFound).into_response(),
+        Err(e) => return ctx.equipment_error(e).into_response(),
+    };
+    match attachments::delete(
+        &state.db,
+        &state.gate,
+        &state.attachments,
+        ctx.caller(),
+        &owner,
+        file,
+    )
+    .await
+    {
+        Ok(()) => see_other(&format!(
+            "/equipment/{id}?done=attachment-deleted#attachments"
+        )),
+        Err(e) => ctx.attachment_error(e).into_response(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -701,7 +961,7 @@ pub async fn delete(
     if let Err(e) = ctx.require_actor() {
         return e.into_response();
     }
-    match equipment::delete(&state.db, &state.gate, ctx.caller(), id).await {
+    match equipment::delete(&state.db, &state.gate, &state.attachments, ctx.caller(), id).await {
         Ok(()) => see_other("/equipment?done=deleted"),
         Err(e) => ctx.equipment_error(e).into_response(),
     }

@@ -82,6 +82,16 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         )
         .route("/equipment/{id}/delete", post(equipment::delete))
         .route("/equipment/{id}/notes", post(equipment::save_notes))
+        .route(
+            "/equipment/{id}/attachments",
+            post(equipment::upload_attachment).layer(DefaultBodyLimit::max(
+                crate::api::attachments::body_limit(config),
+            )),
+        )
+        .route(
+            "/equipment/{id}/attachments/{file}/delete",
+            post(equipment::delete_attachment),
+        )
         .route("/privacy", get(privacy::form).post(privacy::run))
         .route("/search", get(search::search))
 }
@@ -460,6 +470,23 @@ impl PageCtx {
             EquipmentError::Unreadable(m) => self.error(PageErrorKind::BadRequest(m)),
             c @ EquipmentError::VersionConflict { .. } => {
                 self.error(PageErrorKind::Conflict(c.to_string()))
+            }
+            other => {
+                tracing::error!(error = %other, "request failed");
+                self.error(PageErrorKind::Internal)
+            }
+        }
+    }
+
+    pub fn attachment_error(&self, e: ticorr_platform::attachments::AttachmentError) -> PageError {
+        use ticorr_platform::attachments::AttachmentError;
+        match e {
+            AttachmentError::NotFound => self.error(PageErrorKind::NotFound),
+            AttachmentError::Forbidden => self.error(PageErrorKind::Forbidden),
+            e @ (AttachmentError::Refused(_)
+            | AttachmentError::TooLarge { .. }
+            | AttachmentError::BrokenImage(_)) => {
+                self.error(PageErrorKind::BadRequest(e.to_string()))
             }
             other => {
                 tracing::error!(error = %other, "request failed");

@@ -2,6 +2,7 @@
 //! and (when `TICORR_TEST_POSTGRES_URL` is set) on PostgreSQL.
 
 mod access;
+mod attachments;
 mod auth;
 mod equipment;
 mod import_export;
