@@ -84,6 +84,14 @@ id_type!(
     /// An API token for machine clients.
     TokenId
 );
+id_type!(
+    /// A notification in one person's inbox.
+    NotificationId
+);
+id_type!(
+    /// A webhook endpoint an organisation registered.
+    WebhookId
+);
 
 #[cfg(test)]
 mod tests {

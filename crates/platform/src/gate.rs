@@ -62,6 +62,8 @@ fn audited(action: Action, resource: &Resource) -> bool {
     match resource {
         Resource::Record(r) => r.level.is_audited(),
         Resource::Organization(_) => action != Action::ViewProfile,
+        // One's own inbox: read on every page (the unread count), never anyone else's.
+        Resource::Inbox(_) => false,
     }
 }
 
@@ -94,6 +96,10 @@ fn event(
             e.resource_type = Some("organization".to_owned());
             e.resource_id = Some(o.id.to_string());
             e.resource_org_id = Some(o.id);
+        }
+        Resource::Inbox(i) => {
+            e.resource_type = Some("inbox".to_owned());
+            e.resource_id = Some(i.owner.to_string());
         }
     }
     e
@@ -139,7 +145,7 @@ impl Gate {
             Ok(Permit { action })
         } else if matches!(
             action,
-            Action::Read | Action::ViewProfile | Action::ViewMembers
+            Action::Read | Action::ViewProfile | Action::ViewMembers | Action::ReadInbox
         ) {
             Err(Denied::NotFound)
         } else {
@@ -149,6 +155,7 @@ impl Gate {
                 match resource {
                     Resource::Record(_) => Action::Read,
                     Resource::Organization(_) => Action::ViewProfile,
+                    Resource::Inbox(_) => Action::ReadInbox,
                 },
                 resource,
             );
@@ -222,13 +229,14 @@ impl Gate {
     fn denial(&self, caller: &Caller, action: Action, resource: &Resource) -> Denied {
         if matches!(
             action,
-            Action::Read | Action::ViewProfile | Action::ViewMembers
+            Action::Read | Action::ViewProfile | Action::ViewMembers | Action::ReadInbox
         ) {
             return Denied::NotFound;
         }
         let probe = match resource {
             Resource::Record(_) => Action::Read,
             Resource::Organization(_) => Action::ViewProfile,
+            Resource::Inbox(_) => Action::ReadInbox,
         };
         if self.authz.authorize(&caller.principal, probe, resource) {
             Denied::Forbidden

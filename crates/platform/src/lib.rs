@@ -7,12 +7,15 @@
 //! - [`gate`]: authorization and its audit record in one call, the way modules use both.
 //! - [`identity`]: organisations, parks, people, passwords, sessions, API tokens,
 //!   sign-in throttling.
+//! - [`jobs`]: durable jobs enqueued with the change that causes them.
+//! - [`notify`]: inbox, preferences, e-mail and webhooks, and relevance targeting.
 
 pub mod audit;
 pub mod gate;
 pub mod identity;
 pub mod jobs;
 pub mod ledger;
+pub mod notify;
 pub mod policy;
 pub mod privacy;
 pub mod refdata;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use ticorr_db::DbConfig;
 use ticorr_platform::identity::IdentityConfig;
 use ticorr_platform::ledger::LedgerConfig;
+use ticorr_platform::notify::MailConfig;
 use ticorr_platform::stats::StatsConfig;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -19,6 +20,8 @@ pub struct Config {
     pub identity: IdentityConfig,
     pub stats: StatsConfig,
     pub ledger: LedgerConfig,
+    /// How notification e-mail leaves the platform (maildir or SMTP).
+    pub mail: MailConfig,
     pub log: LogConfig,
 }
 
@@ -56,6 +59,7 @@ impl Default for Config {
             identity: IdentityConfig::default(),
             stats: StatsConfig::default(),
             ledger: LedgerConfig::default(),
+            mail: MailConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -104,6 +108,7 @@ impl Config {
 
     pub fn validate(&self) -> Result<(), String> {
         self.identity.validate()?;
+        self.mail.validate()?;
         let s = &self.stats;
         if !(s.budget_epsilon_per_month > 0.0 && s.max_epsilon_per_query > 0.0)
             || s.min_contributors < 1

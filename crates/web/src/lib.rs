@@ -45,8 +45,10 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
     let ledger = ticorr_platform::ledger::Ledger::load(&config.ledger, &config.data_dir)?;
     let privacy = ticorr_platform::privacy::Privacy::load(&db, &config.data_dir).await?;
     let vault = ticorr_platform::vault::Vault::load(&config.data_dir, gate.clock().now())?;
+    let mailer = ticorr_platform::notify::Mailer::new(&config.mail, &config.data_dir)
+        .map_err(anyhow::Error::msg)?;
     Ok(AppState::new(
-        db, gate, config, i18n, ledger, privacy, vault,
+        db, gate, config, i18n, ledger, privacy, vault, mailer,
     ))
 }
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use ticorr_db::Db;
 use ticorr_platform::Gate;
 use ticorr_platform::ledger::Ledger;
+use ticorr_platform::notify::Mailer;
 use ticorr_platform::privacy::Privacy;
 use ticorr_platform::vault::Vault;
 
@@ -26,6 +27,8 @@ pub struct Inner {
     pub ledger: Ledger,
     pub privacy: Privacy,
     pub vault: Vault,
+    /// Sends notification e-mail (used by the `notify.email` job handler).
+    pub mailer: Mailer,
 }
 
 impl AppState {
@@ -37,6 +40,7 @@ impl AppState {
         ledger: Ledger,
         privacy: Privacy,
         vault: Vault,
+        mailer: Mailer,
     ) -> Self {
         AppState(Arc::new(Inner {
             db,
@@ -47,6 +51,7 @@ impl AppState {
             ledger,
             privacy,
             vault,
+            mailer,
         }))
     }
 }

@@ -11,6 +11,7 @@
 
 mod model;
 pub mod notes;
+pub mod relevance;
 mod store;
 pub mod tabular;
 

@@ -36,6 +36,10 @@ pub const POLICY_FILES: &[(&str, &str)] = &[
         "supervision.cedar",
         include_str!("../../../../policies/supervision.cedar"),
     ),
+    (
+        "notifications.cedar",
+        include_str!("../../../../policies/notifications.cedar"),
+    ),
 ];
 
 pub const SCHEMA_FILE: &str = include_str!("../../../../policies/schema.cedarschema");
@@ -63,6 +67,12 @@ ticorr_kernel::text_enum! {
         ManageTokens = "manage_tokens",
         /// Verify, reject or suspend an organisation.
         Verify = "verify",
+        /// Register an organisation's webhook endpoints and read their delivery logs.
+        ManageWebhooks = "manage_webhooks",
+        /// Read one's notifications and notification preferences.
+        ReadInbox = "read_inbox",
+        /// Mark notifications read, archive them, change notification preferences.
+        ManageInbox = "manage_inbox",
     }
 }
 
@@ -76,8 +86,11 @@ impl Action {
         Action::ViewMembers,
         Action::ManagePeople,
         Action::ManageTokens,
+        Action::ManageWebhooks,
         Action::Verify,
     ];
+    /// Actions on a person's inbox.
+    pub const INBOX: &'static [Action] = &[Action::ReadInbox, Action::ManageInbox];
 }
 
 /// How a person's request was authenticated.
@@ -144,10 +157,17 @@ pub struct OrgRef {
     pub verified: bool,
 }
 
+/// A person's notification inbox (with their notification preferences).
+#[derive(Debug, Clone)]
+pub struct InboxRef {
+    pub owner: PersonId,
+}
+
 #[derive(Debug, Clone)]
 pub enum Resource {
     Record(RecordRef),
     Organization(OrgRef),
+    Inbox(InboxRef),
 }
 
 impl Resource {
@@ -155,7 +175,7 @@ impl Resource {
     pub fn level(&self) -> Option<Level> {
         match self {
             Resource::Record(r) => Some(r.level),
-            Resource::Organization(_) => None,
+            Resource::Organization(_) | Resource::Inbox(_) => None,
         }
     }
 }
@@ -378,6 +398,24 @@ impl Authz {
                         .map_err(|e| e.to_string())?,
                     );
                 }
+                u
+            }
+            Resource::Inbox(i) => {
+                let u = uid("Ticorr::Inbox", &i.owner.to_string());
+                entities.push(
+                    Entity::new(
+                        u.clone(),
+                        HashMap::from([(
+                            "owner".to_owned(),
+                            RestrictedExpression::new_entity_uid(uid(
+                                "Ticorr::Person",
+                                &i.owner.to_string(),
+                            )),
+                        )]),
+                        HashSet::new(),
+                    )
+                    .map_err(|e| e.to_string())?,
+                );
                 u
             }
         };

@@ -5,10 +5,12 @@ mod auth;
 pub mod equipment;
 mod ledger;
 mod me;
+mod notifications;
 mod organizations;
 mod privacy;
 mod reference;
 mod stats;
+mod webhooks;
 
 use utoipa::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -35,6 +37,8 @@ use crate::state::AppState;
         (name = "statistics", description = "L4 statistics with differential privacy"),
         (name = "privacy", description = "Desensitization of text and fields before sharing"),
         (name = "reference", description = "Reference data: regions and industries"),
+        (name = "notifications", description = "The signed-in person's inbox and notification preferences"),
+        (name = "webhooks", description = "An organisation's webhook endpoints (Standard Webhooks) and delivery logs"),
     )
 )]
 struct ApiDoc;
@@ -83,6 +87,15 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(routes!(me::sessions))
         .routes(routes!(me::end_session))
         .routes(routes!(me::change_password))
+        .routes(routes!(notifications::list))
+        .routes(routes!(notifications::unread_count))
+        .routes(routes!(notifications::mark_read))
+        .routes(routes!(notifications::archive))
+        .routes(routes!(notifications::mark_all_read))
+        .routes(routes!(
+            notifications::get_preferences,
+            notifications::put_preferences
+        ))
         .routes(routes!(organizations::directory))
         .routes(routes!(organizations::get_organization))
         .routes(routes!(organizations::register))
@@ -92,6 +105,10 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(routes!(organizations::change_member))
         .routes(routes!(organizations::tokens, organizations::issue_token))
         .routes(routes!(organizations::revoke_token))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::delete))
+        .routes(routes!(webhooks::test))
+        .routes(routes!(webhooks::attempts))
         .routes(routes!(equipment::list, equipment::create))
         .routes(routes!(
             equipment::get,
