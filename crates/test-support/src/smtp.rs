@@ -1,6 +1,7 @@
 //! A minimal SMTP server for tests: listens on 127.0.0.1:0, speaks EHLO/HELO, MAIL, RCPT,
 //! DATA, RSET, NOOP and QUIT, and records every message it accepts. It can be told to
-//! refuse mail (a temporary `451` on `MAIL FROM`), to test retries.
+//! refuse mail (a temporary `451` on `MAIL FROM`), to test retries, or to leave out
+//! 8BITMIME, like an old relay.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -21,6 +22,7 @@ pub struct Received {
 struct Shared {
     messages: Mutex<Vec<Received>>,
     refuse: AtomicBool,
+    plain_7bit: AtomicBool,
 }
 
 /// A running test SMTP server; it stops when dropped.
@@ -52,6 +54,11 @@ impl SmtpServer {
         self.shared.refuse.store(refuse, Ordering::SeqCst);
     }
 
+    /// From now on, do not offer 8BITMIME (an old relay): senders must encode 8-bit text.
+    pub fn without_8bitmime(&self) {
+        self.shared.plain_7bit.store(true, Ordering::SeqCst);
+    }
+
     /// The messages accepted so far.
     pub fn messages(&self) -> Vec<Received> {
         self.shared.messages.lock().expect("lock").clone()
@@ -78,7 +85,11 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> 
         let command = line.trim_end().to_owned();
         let upper = command.to_ascii_uppercase();
         let reply: &[u8] = if upper.starts_with("EHLO") {
-            b"250-test.local\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 10485760\r\n"
+            if shared.plain_7bit.load(Ordering::SeqCst) {
+                b"250-test.local\r\n250 SIZE 10485760\r\n"
+            } else {
+                b"250-test.local\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 10485760\r\n"
+            }
         } else if upper.starts_with("HELO") || upper.starts_with("NOOP") {
             b"250 ok\r\n"
         } else if upper.starts_with("RSET") {

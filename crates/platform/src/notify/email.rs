@@ -322,24 +322,44 @@ pub async fn deliver_email(db: &Db, mailer: &Mailer, job: &Job) -> Result<(), St
             .map_err(|e| format!("the recipient's address is not valid: {e}"))?,
     );
     let domain = mailer.from.email.domain().to_owned();
-    // Plain 8-bit UTF-8 keeps a maildir file readable as it is; text with lines too long
-    // for 8-bit transport falls back to the encoding lettre picks.
-    let body =
-        Body::new_with_encoding(text, ContentTransferEncoding::EightBit).unwrap_or_else(Body::new);
-    let message = lettre::Message::builder()
-        .from(mailer.from.clone())
-        .to(to)
-        .subject(subject)
-        // The same id on every attempt, so a retry after a lost reply reads as a duplicate.
-        .message_id(Some(format!("<{}@{domain}>", job.id)))
-        .header(ContentLanguage(lang.to_owned()))
-        .singlepart(
-            SinglePart::builder()
-                .header(ContentType::TEXT_PLAIN)
-                .body(body),
-        )
-        .map_err(|e| format!("the e-mail cannot be built: {e}"))?;
-    mailer.send(message).await
+    let build = |body: Body| {
+        lettre::Message::builder()
+            .from(mailer.from.clone())
+            .to(to.clone())
+            .subject(subject.clone())
+            // The same id on every attempt, so a retry after a lost reply reads as a duplicate.
+            .message_id(Some(format!("<{}@{domain}>", job.id)))
+            .header(ContentLanguage(lang.to_owned()))
+            .singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_PLAIN)
+                    .body(body),
+            )
+            .map_err(|e| format!("the e-mail cannot be built: {e}"))
+    };
+    // Plain 8-bit UTF-8 text (RFC 6152) keeps the message readable as it is, in a maildir
+    // file too. A relay without 8BITMIME, or a line too long for it, gets the encoding
+    // lettre picks instead.
+    match eight_bit(&text) {
+        Some(body) => match mailer.send(build(body)?).await {
+            Err(e) if e.contains("8BITMIME") => mailer.send(build(Body::new(text))?).await,
+            other => other,
+        },
+        None => mailer.send(build(Body::new(text))?).await,
+    }
+}
+
+/// The text as an 8-bit body (CRLF line ends), if every line fits the 998-octet limit of
+/// RFC 5322 and it holds no NUL or bare CR.
+fn eight_bit(text: &str) -> Option<Body> {
+    let text = text.replace("\r\n", "\n");
+    if text.contains(['\0', '\r']) || text.split('\n').any(|l| l.len() > 998) {
+        return None;
+    }
+    Some(Body::dangerous_pre_encoded(
+        text.replace('\n', "\r\n").into_bytes(),
+        ContentTransferEncoding::EightBit,
+    ))
 }
 
 #[cfg(test)]
@@ -359,6 +379,11 @@ mod tests {
 
     #[test]
     fn e_mails_are_written_in_the_recipients_language() {
+        assert!(eight_bit("短行\n").is_some());
+        assert!(
+            eight_bit(&"长".repeat(400)).is_none(),
+            "1200 octets on one line"
+        );
         let (subject, text) = render("zh-CN", "张工", &message(), "https://t.example");
         assert_eq!(subject, "氯离子预警");
         assert!(text.starts_with("张工，您好："), "{text}");

@@ -413,7 +413,9 @@ async fn e_mail_arrives_over_smtp_in_the_recipients_language(app: TestApp) {
     assert!(
         to_en
             .data
-            .contains("Check the seawater coolers for crevice corrosion.")
+            .contains("Check the seawater coolers for crevice corrosion."),
+        "{}",
+        to_en.data
     );
     assert!(
         to_en
@@ -437,6 +439,59 @@ async fn e_mail_arrives_over_smtp_in_the_recipients_language(app: TestApp) {
             .contains("查看详情：https://ticorr.test/equipment")
     );
     assert!(!to_zh.data.contains("Check the seawater"));
+}
+
+async fn a_relay_without_8bitmime_gets_encoded_text_and_the_demo_a_readable_maildir(app: TestApp) {
+    let server = SmtpServer::start().await;
+    server.without_8bitmime();
+    let mailer = smtp_mailer(server.port);
+    let org = app.org(OrgKind::Enterprise, &[]).await;
+    app.person(org, Role::Member).await;
+    send(
+        &app,
+        Audience::Organizations(vec![org]),
+        &message("advisory", 1),
+    )
+    .await;
+    assert_eq!(
+        run_email_job(&app, &mailer).await.unwrap().1,
+        Some(JobStatus::Done)
+    );
+    let data = &server.messages()[0].data;
+    assert!(data.is_ascii(), "encoded for a 7-bit relay: {data}");
+    assert!(!data.contains("Content-Transfer-Encoding: 8bit"));
+
+    // The maildir transport: one plain-text file per message in new/.
+    let dir = tempfile::tempdir().unwrap();
+    let config = MailConfig {
+        maildir: dir.path().join("mail").display().to_string(),
+        ..MailConfig::default()
+    };
+    let maildir = Mailer::new(&config, dir.path()).unwrap();
+    send(
+        &app,
+        Audience::Organizations(vec![org]),
+        &message("advisory", 2),
+    )
+    .await;
+    assert_eq!(
+        run_email_job(&app, &maildir).await.unwrap().1,
+        Some(JobStatus::Done)
+    );
+    let files: Vec<_> = std::fs::read_dir(dir.path().join("mail/new"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1);
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(text.contains("Content-Transfer-Encoding: 8bit"), "{text}");
+    assert!(text.contains("请检查海水冷却器的缝隙腐蚀。"));
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("mail/tmp"))
+            .unwrap()
+            .count(),
+        0
+    );
 }
 
 async fn an_smtp_failure_is_retried_with_backoff_until_the_job_is_dead(app: TestApp) {
@@ -680,6 +735,7 @@ ticorr_test_support::on_both_engines!(
     the_inbox_page_and_the_header_count_speak_both_languages,
     preferences_choose_channels_per_kind,
     e_mail_arrives_over_smtp_in_the_recipients_language,
+    a_relay_without_8bitmime_gets_encoded_text_and_the_demo_a_readable_maildir,
     an_smtp_failure_is_retried_with_backoff_until_the_job_is_dead,
     relevance_targeting_reaches_only_matching_organisations,
     an_invalid_message_is_refused_and_nothing_is_stored,
