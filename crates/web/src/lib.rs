@@ -47,9 +47,13 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
     let vault = ticorr_platform::vault::Vault::load(&config.data_dir, gate.clock().now())?;
     let mailer = ticorr_platform::notify::Mailer::new(&config.mail, &config.data_dir)
         .map_err(anyhow::Error::msg)?;
-    Ok(AppState::new(
-        db, gate, config, i18n, ledger, privacy, vault, mailer,
-    ))
+    let services = state::Services {
+        ledger,
+        privacy,
+        vault,
+        mailer,
+    };
+    Ok(AppState::new(db, gate, config, i18n, services))
 }
 
 /// The whole router: pages, API, API reference, health, metrics, static files.

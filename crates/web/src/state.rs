@@ -31,17 +31,23 @@ pub struct Inner {
     pub mailer: Mailer,
 }
 
+/// The platform services built at start-up, handed to [`AppState::new`] together.
+#[derive(Debug)]
+pub struct Services {
+    pub ledger: Ledger,
+    pub privacy: Privacy,
+    pub vault: Vault,
+    pub mailer: Mailer,
+}
+
 impl AppState {
-    pub fn new(
-        db: Db,
-        gate: Gate,
-        config: Config,
-        i18n: I18n,
-        ledger: Ledger,
-        privacy: Privacy,
-        vault: Vault,
-        mailer: Mailer,
-    ) -> Self {
+    pub fn new(db: Db, gate: Gate, config: Config, i18n: I18n, services: Services) -> Self {
+        let Services {
+            ledger,
+            privacy,
+            vault,
+            mailer,
+        } = services;
         AppState(Arc::new(Inner {
             db,
             gate,
