@@ -12,7 +12,7 @@ use anyhow::Context;
 use ticorr_web::Config;
 
 const SECTIONS: &[&str] = &[
-    "data_dir", "database", "http", "identity", "stats", "ledger", "jobs", "log",
+    "data_dir", "database", "http", "identity", "stats", "ledger", "jobs", "mail", "log",
 ];
 
 pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {

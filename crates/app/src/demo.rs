@@ -18,6 +18,9 @@ const WITNESSES: [&str; 3] = ["association", "regulator", "operator"];
 pub async fn run(mut cfg: Config, port: u16) -> anyhow::Result<()> {
     cfg.http.host = "127.0.0.1".into();
     cfg.http.port = port;
+    // Demo mail goes to a maildir under the data directory, with links back to the demo.
+    cfg.mail.transport = "maildir".into();
+    cfg.mail.base_url = format!("http://127.0.0.1:{port}");
     if cfg.log.filter == ticorr_web::config::LogConfig::default().filter {
         // The demo's terminal is for the logins and the URL, not for a line per request.
         cfg.log.filter = "warn".into();
@@ -95,6 +98,7 @@ pub async fn run(mut cfg: Config, port: u16) -> anyhow::Result<()> {
         println!("Anchored {anchored} organisation verifications in the ledger.");
     }
     let log_key = state.ledger.verifier_key().to_string();
+    let maildir = state.mailer.maildir().map(|p| p.join("new"));
 
     let app = ticorr_web::Application::build(state).await?;
     let url = format!("http://127.0.0.1:{}", app.port());
@@ -130,6 +134,12 @@ pub async fn run(mut cfg: Config, port: u16) -> anyhow::Result<()> {
     println!(
         "Witnesses (association, regulator, operator) cosign checkpoints every 5 s: {url}/api/v1/ledger/checkpoint"
     );
+    if let Some(dir) = maildir {
+        println!(
+            "E-mail is not sent in the demo: each message is a file in {} (one per message, plain text)",
+            dir.display()
+        );
+    }
     println!("Press Ctrl-C to stop; a second start reuses the data.");
     let result = app.run_until(crate::cli::shutdown_signal()).await;
     for mut child in children {

@@ -88,6 +88,14 @@ id_type!(
     /// A file attached to a record of any module.
     AttachmentId
 );
+id_type!(
+    /// A notification in one person's inbox.
+    NotificationId
+);
+id_type!(
+    /// A webhook endpoint an organisation registered.
+    WebhookId
+);
 
 #[cfg(test)]
 mod tests {

@@ -16,7 +16,9 @@ pub mod time;
 pub mod uscc;
 pub mod validate;
 
-pub use ids::{AttachmentId, EquipmentId, OrgId, PersonId, SessionId, TokenId};
+pub use ids::{
+    AttachmentId, EquipmentId, NotificationId, OrgId, PersonId, SessionId, TokenId, WebhookId,
+};
 pub use level::Level;
 pub use org::{Capacity, OrgKind, OrgStatus, Role};
 pub use page::{Cursor, Page, PageRequest};

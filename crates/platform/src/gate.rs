@@ -62,6 +62,8 @@ fn audited(action: Action, resource: &Resource) -> bool {
     match resource {
         Resource::Record(r) => r.level.is_audited(),
         Resource::Organization(_) => action != Action::ViewProfile,
+        // One's own inbox: read on every page (the unread count), never anyone else's.
+        Resource::Inbox(_) => false,
         // Following one's own job is not worth a row per poll; the operator's actions are.
         Resource::Job(_) => action == Action::OperateJobs,
     }
@@ -101,6 +103,10 @@ fn event(
             e.resource_type = Some("job".to_owned());
             e.resource_id = Some(j.id.clone());
             e.resource_org_id = j.org;
+        }
+        Resource::Inbox(i) => {
+            e.resource_type = Some("inbox".to_owned());
+            e.resource_id = Some(i.owner.to_string());
         }
     }
     e
@@ -146,7 +152,11 @@ impl Gate {
             Ok(Permit { action })
         } else if matches!(
             action,
-            Action::Read | Action::ViewProfile | Action::ViewMembers | Action::ViewJob
+            Action::Read
+                | Action::ViewProfile
+                | Action::ViewMembers
+                | Action::ViewJob
+                | Action::ReadInbox
         ) {
             Err(Denied::NotFound)
         } else {
@@ -156,6 +166,7 @@ impl Gate {
                 match resource {
                     Resource::Record(_) => Action::Read,
                     Resource::Organization(_) => Action::ViewProfile,
+                    Resource::Inbox(_) => Action::ReadInbox,
                     Resource::Job(_) => Action::ViewJob,
                 },
                 resource,
@@ -230,7 +241,11 @@ impl Gate {
     fn denial(&self, caller: &Caller, action: Action, resource: &Resource) -> Denied {
         if matches!(
             action,
-            Action::Read | Action::ViewProfile | Action::ViewMembers | Action::ViewJob
+            Action::Read
+                | Action::ViewProfile
+                | Action::ViewMembers
+                | Action::ViewJob
+                | Action::ReadInbox
         ) {
             return Denied::NotFound;
         }
@@ -238,6 +253,7 @@ impl Gate {
             Resource::Record(_) => Action::Read,
             Resource::Organization(_) => Action::ViewProfile,
             Resource::Job(_) => Action::ViewJob,
+            Resource::Inbox(_) => Action::ReadInbox,
         };
         if self.authz.authorize(&caller.principal, probe, resource) {
             Denied::Forbidden

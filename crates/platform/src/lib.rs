@@ -10,6 +10,7 @@
 //! - [`jobs`]: durable jobs enqueued with the change that causes them, the worker runtime
 //!   that runs them, recurring jobs, and their status as people see it.
 //! - [`attachments`]: files attached to records of any module, in an object store.
+//! - [`notify`]: inbox, preferences, e-mail and webhooks, and relevance targeting.
 
 pub mod attachments;
 pub mod audit;
@@ -17,6 +18,7 @@ pub mod gate;
 pub mod identity;
 pub mod jobs;
 pub mod ledger;
+pub mod notify;
 pub mod policy;
 pub mod privacy;
 pub mod refdata;

@@ -11,6 +11,9 @@
 //! assert_eq!(res.status, 200);
 //! ```
 
+pub mod receiver;
+pub mod smtp;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;

@@ -336,6 +336,64 @@ error-body-too-large = 提交的内容过大。
 error-bad-cursor = 分页参数无效，请从第一页重新开始。
 error-bad-decision = 无法识别的审核决定。
 
+
+nav-inbox = 通知
+nav-webhooks = Webhook
+inbox-unread-count = { $count ->
+    [0] 没有未读通知
+   *[other] { $count } 条未读通知
+}
+inbox-title = 通知
+inbox-views = 通知范围
+inbox-view-all = 收件箱
+inbox-view-unread = 未读
+inbox-view-archived = 已归档
+inbox-unread = 未读
+inbox-mark-read = 标为已读
+inbox-mark-all-read = 全部标为已读
+inbox-archive = 归档
+inbox-empty = 这里没有通知。
+done-archived = 通知已归档。
+done-all-read = 所有通知均已标为已读。
+notify-kind-advisory = 防腐预警与建议
+notify-kind-org_status = 单位注册审核
+notify-kind-announcement = 平台公告
+notify-kind-hint-advisory = 与贵单位设备（牌号、介质、温度、氯离子、行业、地区）相关的预警和建议。
+notify-kind-hint-org_status = 贵单位注册申请的审核结果。
+notify-kind-hint-announcement = 平台自身的消息。
+notify-preferences-title = 通知设置
+notify-preferences-intro = 请为每类通知选择是否在收件箱中显示，以及是否同时发送邮件。
+notify-col-kind = 类别
+notify-col-inbox = 收件箱
+notify-col-email = 邮件
+notify-email-language = 邮件语言
+notify-defaults-hint = 未作选择时，所有通知都进入收件箱；防腐预警与注册审核结果还会发送邮件。
+done-preferences = 通知设置已保存。
+webhooks-intro = Webhook 按 Standard Webhooks 规范签名，把平台发给贵单位的消息推送到贵单位自己的系统。投递失败会按递增的间隔重试；每次尝试都记录在该地址的投递日志中。
+webhooks-none = 尚未登记任何地址。
+webhooks-verify-hint = 每次投递都带有 webhook-id、webhook-timestamp 和 webhook-signature 请求头（v1，以 whsec_ 之后经 base64 解码的密钥对 "id.timestamp.body" 计算 HMAC-SHA256）。签名不符的消息请拒收。
+webhook-url = 地址
+webhook-events = 事件
+webhook-description = 说明
+webhook-created-at = 登记时间
+webhook-add-title = 登记地址
+webhook-add = 登记
+webhook-created = 地址 { $url } 已登记。请立即复制签名密钥，它不会再次显示：
+webhook-secret = 签名密钥
+webhook-test = 发送测试
+webhook-delete = 删除
+done-webhook-deleted = 地址已删除。
+done-webhook-test = 测试事件已排队，投递结果见下表。
+webhook-log-title = 投递日志
+webhook-log-empty = 尚未向该地址投递任何消息。
+webhook-col-time = 时间
+webhook-col-event = 事件
+webhook-col-message = 消息
+webhook-col-attempt = 第几次
+webhook-col-status = HTTP 状态
+webhook-col-error = 结果
+webhook-col-duration = 耗时
+webhook-delivered = 已送达
 # 字段错误
 field-error-required = 此项必填。
 field-error-too_long = 内容过长。

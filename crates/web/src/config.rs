@@ -9,6 +9,7 @@ use ticorr_platform::attachments::AttachmentsConfig;
 use ticorr_platform::identity::IdentityConfig;
 use ticorr_platform::jobs::worker::JobsConfig;
 use ticorr_platform::ledger::LedgerConfig;
+use ticorr_platform::notify::MailConfig;
 use ticorr_platform::stats::StatsConfig;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -21,6 +22,8 @@ pub struct Config {
     pub identity: IdentityConfig,
     pub stats: StatsConfig,
     pub ledger: LedgerConfig,
+    /// How notification e-mail leaves the platform (maildir or SMTP).
+    pub mail: MailConfig,
     /// The job runtime: workers, leases, the scheduler.
     pub jobs: JobsConfig,
     pub attachments: AttachmentsConfig,
@@ -58,6 +61,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./data"),
             database: DbConfig::default(),
             http: HttpConfig::default(),
+            mail: MailConfig::default(),
             identity: IdentityConfig::default(),
             stats: StatsConfig::default(),
             ledger: LedgerConfig::default(),
@@ -106,6 +110,7 @@ impl Config {
         DbConfig {
             url: self.database_url(),
             ..self.database.clone()
+        self.mail.validate()?;
         }
     }
 

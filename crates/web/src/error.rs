@@ -275,6 +275,21 @@ impl From<ticorr_platform::stats::StatsError> for ApiError {
     }
 }
 
+impl From<ticorr_platform::notify::NotifyError> for ApiError {
+    fn from(e: ticorr_platform::notify::NotifyError) -> Self {
+        use ticorr_platform::notify::NotifyError;
+        match e {
+            NotifyError::Invalid(f) => ApiError::Invalid(f),
+            NotifyError::NotFound => ApiError::NotFound,
+            NotifyError::Forbidden => ApiError::Forbidden,
+            NotifyError::Vault(e @ ticorr_platform::vault::VaultError::Shredded) => {
+                ApiError::Gone(e.to_string())
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         ApiError::internal(e)

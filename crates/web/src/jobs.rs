@@ -9,7 +9,8 @@
 
 use serde_json::json;
 use ticorr_platform::jobs::schedule::Recurring;
-use ticorr_platform::jobs::worker::{self, Handlers, Runtime};
+use ticorr_platform::jobs::worker::{self, Handlers, JobFailure, Runtime, Settled};
+use ticorr_platform::notify;
 
 use crate::state::AppState;
 
@@ -21,6 +22,32 @@ pub fn handlers(state: &AppState) -> Handlers {
             ticorr_equipment::jobs::run_import(gate.clone(), ctx)
         })
         .register(worker::PRUNE_KIND, worker::prune_handler)
+        // Delivery is at least once: a message is sent again if its worker dies after
+        // sending and before settling (webhook receivers deduplicate on `webhook-id`).
+        .register(notify::EMAIL_JOB, {
+            let state = state.clone();
+            move |ctx| {
+                let state = state.clone();
+                async move {
+                    notify::email::deliver_email(&ctx.db, &state.mailer, &ctx.job)
+                        .await
+                        .map(|()| Settled::done(None))
+                        .map_err(JobFailure::retry)
+                }
+            }
+        })
+        .register(notify::WEBHOOK_JOB, {
+            let state = state.clone();
+            move |ctx| {
+                let state = state.clone();
+                async move {
+                    notify::webhook::deliver_webhook(&ctx.db, &state.vault, &ctx.clock, &ctx.job)
+                        .await
+                        .map(|()| Settled::done(None))
+                        .map_err(JobFailure::retry)
+                }
+            }
+        })
         .schedule(
             Recurring::new(
                 "jobs.prune-daily",

@@ -48,6 +48,8 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
     let privacy = ticorr_platform::privacy::Privacy::load(&db, &config.data_dir).await?;
     let vault = ticorr_platform::vault::Vault::load(&config.data_dir, gate.clock().now())?;
     let search = open_search(&config)?;
+    let mailer = ticorr_platform::notify::Mailer::new(&config.mail, &config.data_dir)
+        .map_err(anyhow::Error::msg)?;
     let attachments =
         ticorr_platform::attachments::Attachments::open(&config.attachments, &config.data_dir)?;
     Ok(AppState::new(state::Inner {
@@ -61,6 +63,7 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
         vault,
         search,
         attachments,
+        mailer,
     }))
 }
 

@@ -6,6 +6,8 @@ use ticorr_db::Db;
 use ticorr_platform::Gate;
 use ticorr_platform::attachments::Attachments;
 use ticorr_platform::ledger::Ledger;
+use ticorr_platform::notify::Mailer;
+use ticorr_platform::notify::Mailer;
 use ticorr_platform::privacy::Privacy;
 use ticorr_platform::search::Search;
 use ticorr_platform::vault::Vault;
@@ -31,6 +33,8 @@ pub struct Inner {
     pub search: Search,
     /// The object store of attached files.
     pub attachments: Attachments,
+    /// Sends notification e-mail (used by the `notify.email` job handler).
+    pub mailer: Mailer,
 }
 
 impl AppState {
@@ -45,3 +49,4 @@ impl std::ops::Deref for AppState {
         &self.0
     }
 }
+            mailer,

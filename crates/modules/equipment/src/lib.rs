@@ -11,6 +11,7 @@
 
 pub mod jobs;
 pub mod attachments;
+pub mod relevance;
 mod model;
 pub mod notes;
 pub mod search;

@@ -43,6 +43,8 @@ pub enum IdentityError {
     Hashing,
     #[error("ledger: {0}")]
     Ledger(String),
+    #[error("notification: {0}")]
+    Notify(String),
 }
 
 impl From<FieldErrors> for IdentityError {

@@ -661,8 +661,67 @@ pub async fn review(
             crate::ledger::LedgerError::Storage(s) => IdentityError::Storage(s),
             other => IdentityError::Ledger(other.to_string()),
         })?;
+    // Tell the organisation's people, with the decision.
+    crate::notify::send(
+        &mut tx,
+        now,
+        &crate::notify::Audience::Organizations(vec![id]),
+        &decision_message(&org, decision),
+    )
+    .await
+    .map_err(|e| match e {
+        crate::notify::NotifyError::Storage(s) => IdentityError::Storage(s),
+        other => IdentityError::Notify(other.to_string()),
+    })?;
     tx.commit().await?;
     Ok(org)
+}
+
+/// What the organisation's people are told about the operator's decision.
+fn decision_message(org: &Organization, decision: &Review) -> crate::notify::Message {
+    let name_en = org.name_en.as_deref().unwrap_or(&org.name);
+    // A notification body is bounded; the full reason stays on the organisation's record.
+    let short = |r: &str| r.trim().chars().take(2_000).collect::<String>();
+    let (title_zh, title_en, body_zh, body_en) = match decision {
+        Review::Verify => (
+            "贵单位的注册已通过审核".to_owned(),
+            "Your organisation's registration was verified".to_owned(),
+            format!("{} 已通过运营方审核，平台的各项服务现已开放。", org.name),
+            format!(
+                "{name_en} was verified by the operator; every service of the platform is now open to it."
+            ),
+        ),
+        Review::Reject { reason } => (
+            "贵单位的注册未通过审核".to_owned(),
+            "Your organisation's registration was rejected".to_owned(),
+            format!("{} 的注册申请未通过审核。原因：{}", org.name, short(reason)),
+            format!(
+                "The registration of {name_en} was rejected. Reason: {}",
+                short(reason)
+            ),
+        ),
+        Review::Suspend { reason } => (
+            "贵单位已被暂停使用平台".to_owned(),
+            "Your organisation was suspended".to_owned(),
+            format!(
+                "{} 已被运营方暂停使用平台。原因：{}",
+                org.name,
+                short(reason)
+            ),
+            format!(
+                "{name_en} was suspended by the operator. Reason: {}",
+                short(reason)
+            ),
+        ),
+    };
+    crate::notify::Message {
+        kind: "org_status".into(),
+        title_zh,
+        title_en,
+        body_zh,
+        body_en,
+        link: Some("/org".into()),
+    }
 }
 
 /// Anchors every verified organisation that has never been anchored (the demo's seed, an

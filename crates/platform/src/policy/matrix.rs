@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use ticorr_kernel::{Level, OrgId, OrgKind, PersonId, Role, SessionId, TokenId};
 use uuid::Uuid;
 
-use super::{Action, Actor, Authz, JobRef, OrgRef, Principal, RecordRef, Resource, Via};
+use super::{Action, Actor, Authz, InboxRef, JobRef, OrgRef, Principal, RecordRef, Resource, Via};
 
 /// How the principal relates to the record's owner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -197,6 +197,13 @@ pub fn job(relation: JobRelation) -> Resource {
         id: "matrix".into(),
         org,
         starter,
+    })
+}
+
+/// The inbox of the matrix principal (own) or of another person.
+pub fn inbox(own: bool) -> Resource {
+    Resource::Inbox(InboxRef {
+        owner: PersonId::from_uuid(Uuid::from_u128(if own { 7 } else { 70 })),
     })
 }
 
@@ -388,8 +395,59 @@ pub fn render(authz: &Authz) -> String {
     }
     out.push_str(
         "\nA person whose own organisation is still pending sees and manages only that organisation:\n\
-         its profile, its members and (as admin) its people and tokens.\n",
+         its profile, its members and (as admin) its people and tokens. Webhooks need a verified\n\
+         organisation.\n",
     );
+
+    out.push_str(
+        "\n## Inboxes\n\n\
+         Each person's notifications and notification preferences. The same for every organisation\n\
+         kind and role; a person of an organisation pending verification reads their inbox too (it\n\
+         tells them about the registration).\n\n",
+    );
+    out.push_str("| principal | inbox |");
+    for a in Action::INBOX {
+        let _ = write!(out, " `{a}` |");
+    }
+    out.push_str("\n|---|---|");
+    for _ in Action::INBOX {
+        out.push_str("---|");
+    }
+    out.push('\n');
+    let _ = write!(out, "| anonymous visitor | anyone's |");
+    for a in Action::INBOX {
+        let _ = write!(
+            out,
+            " {} |",
+            mark(authz.authorize(&Principal::Anonymous, *a, &inbox(false)))
+        );
+    }
+    out.push('\n');
+    for (condition, who) in [
+        (Condition::Normal, "any person"),
+        (
+            Condition::OrgPending,
+            "any person, organisation pending verification",
+        ),
+        (Condition::Disabled, "any person, account disabled"),
+        (Condition::TokenWithoutScope, "any person, API token"),
+    ] {
+        for own in [true, false] {
+            let what = if own { "their own" } else { "another person's" };
+            let _ = write!(out, "| {who} | {what} |");
+            for a in Action::INBOX {
+                let p = principal(
+                    OrgKind::Enterprise,
+                    Relation::Owner,
+                    Role::Admin,
+                    condition,
+                    *a,
+                );
+                let _ = write!(out, " {} |", mark(authz.authorize(&p, *a, &inbox(own))));
+            }
+            out.push('\n');
+        }
+    }
 
     out.push_str("\n## Background jobs\n\n");
     out.push_str("| principal | job |");
@@ -483,6 +541,7 @@ mod tests {
             Action::ViewProfile => verified || (own && active) || operator,
             Action::ViewMembers => own && active,
             Action::ManagePeople | Action::ManageTokens => own && active && role == Role::Admin,
+            Action::ManageWebhooks => own && active && org_verified && role == Role::Admin,
             Action::Verify => operator,
             _ => unreachable!("not an organisation action"),
         }
@@ -657,6 +716,38 @@ mod tests {
         for rel in JobRelation::ALL {
             for action in Action::JOB {
                 assert!(!authz.authorize(&Principal::Anonymous, *action, &job(rel)));
+            }
+        }
+    }
+
+    #[test]
+    fn a_person_reads_and_manages_only_their_own_inbox() {
+        let authz = Authz::load().unwrap();
+        for kind in OrgKind::ALL {
+            for role in Role::ALL {
+                for condition in CONDITIONS {
+                    for own in [true, false] {
+                        for action in Action::INBOX {
+                            let p = principal(*kind, Relation::Owner, *role, condition, *action);
+                            let got = authz.authorize(&p, *action, &inbox(own));
+                            // Tokens carry record scopes only, so they never reach an inbox
+                            // unless issued for exactly this action.
+                            let want = own
+                                && matches!(
+                                    condition,
+                                    Condition::Normal
+                                        | Condition::OrgPending
+                                        | Condition::TokenWithScope
+                                );
+                            assert_eq!(got, want, "{kind} {role} {condition:?} {action} own={own}");
+                        }
+                    }
+                }
+            }
+        }
+        for action in Action::INBOX {
+            for own in [true, false] {
+                assert!(!authz.authorize(&Principal::Anonymous, *action, &inbox(own)));
             }
         }
     }

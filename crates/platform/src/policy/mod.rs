@@ -39,8 +39,14 @@ pub const POLICY_FILES: &[(&str, &str)] = &[
     (
         "jobs.cedar",
         include_str!("../../../../policies/jobs.cedar"),
+    ),
+    (
         "attachments.cedar",
         include_str!("../../../../policies/attachments.cedar"),
+    ),
+    (
+        "notifications.cedar",
+        include_str!("../../../../policies/notifications.cedar"),
     ),
 ];
 
@@ -69,6 +75,12 @@ ticorr_kernel::text_enum! {
         ManageTokens = "manage_tokens",
         /// Verify, reject or suspend an organisation.
         Verify = "verify",
+        /// Register an organisation's webhook endpoints and read their delivery logs.
+        ManageWebhooks = "manage_webhooks",
+        /// Read one's notifications and notification preferences.
+        ReadInbox = "read_inbox",
+        /// Mark notifications read, archive them, change notification preferences.
+        ManageInbox = "manage_inbox",
         /// See a background job's status, progress and result.
         ViewJob = "view_job",
         /// See every job's failures, retry dead jobs, see the recurring jobs.
@@ -86,8 +98,11 @@ impl Action {
         Action::ViewMembers,
         Action::ManagePeople,
         Action::ManageTokens,
+        Action::ManageWebhooks,
         Action::Verify,
     ];
+    /// Actions on a person's inbox.
+    pub const INBOX: &'static [Action] = &[Action::ReadInbox, Action::ManageInbox];
     /// Actions on background jobs.
     pub const JOB: &'static [Action] = &[Action::ViewJob, Action::OperateJobs];
 }
@@ -165,10 +180,17 @@ pub struct JobRef {
     pub starter: Option<PersonId>,
 }
 
+/// A person's notification inbox (with their notification preferences).
+#[derive(Debug, Clone)]
+pub struct InboxRef {
+    pub owner: PersonId,
+}
+
 #[derive(Debug, Clone)]
 pub enum Resource {
     Record(RecordRef),
     Organization(OrgRef),
+    Inbox(InboxRef),
     Job(JobRef),
 }
 
@@ -177,7 +199,7 @@ impl Resource {
     pub fn level(&self) -> Option<Level> {
         match self {
             Resource::Record(r) => Some(r.level),
-            Resource::Organization(_) | Resource::Job(_) => None,
+            Resource::Organization(_) | Resource::Job(_) | Resource::Inbox(_) => None,
         }
     }
 }
@@ -419,6 +441,24 @@ impl Authz {
                 }
                 entities.push(
                     Entity::new(u.clone(), attrs, HashSet::new()).map_err(|e| e.to_string())?,
+                );
+                u
+            }
+            Resource::Inbox(i) => {
+                let u = uid("Ticorr::Inbox", &i.owner.to_string());
+                entities.push(
+                    Entity::new(
+                        u.clone(),
+                        HashMap::from([(
+                            "owner".to_owned(),
+                            RestrictedExpression::new_entity_uid(uid(
+                                "Ticorr::Person",
+                                &i.owner.to_string(),
+                            )),
+                        )]),
+                        HashSet::new(),
+                    )
+                    .map_err(|e| e.to_string())?,
                 );
                 u
             }

@@ -7,11 +7,13 @@ pub mod equipment;
 pub mod jobs;
 mod ledger;
 mod me;
+mod notifications;
 mod organizations;
 mod privacy;
 mod reference;
 mod search;
 mod stats;
+mod webhooks;
 
 use utoipa::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -35,6 +37,8 @@ use crate::state::AppState;
         (name = "organizations", description = "Organisations, registration, verification, people, tokens"),
         (name = "equipment", description = "The equipment registry"),
         (name = "jobs", description = "Background jobs: status, progress and results; failed and recurring jobs for the operator"),
+        (name = "notifications", description = "The signed-in person's inbox and notification preferences"),
+        (name = "webhooks", description = "An organisation's webhook endpoints (Standard Webhooks) and delivery logs"),
         (name = "attachments", description = "Files attached to records: upload, list, download, thumbnails, delete"),
         (name = "ledger", description = "The transparency log: checkpoints, entries, proofs, cosignatures"),
         (name = "statistics", description = "L4 statistics with differential privacy"),
@@ -101,6 +105,15 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(routes!(me::sessions))
         .routes(routes!(me::end_session))
         .routes(routes!(me::change_password))
+        .routes(routes!(notifications::list))
+        .routes(routes!(notifications::unread_count))
+        .routes(routes!(notifications::mark_read))
+        .routes(routes!(notifications::archive))
+        .routes(routes!(notifications::mark_all_read))
+        .routes(routes!(
+            notifications::get_preferences,
+            notifications::put_preferences
+        ))
         .routes(routes!(organizations::directory))
         .routes(routes!(organizations::get_organization))
         .routes(routes!(organizations::register))
@@ -110,6 +123,10 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(routes!(organizations::change_member))
         .routes(routes!(organizations::tokens, organizations::issue_token))
         .routes(routes!(organizations::revoke_token))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::delete))
+        .routes(routes!(webhooks::test))
+        .routes(routes!(webhooks::attempts))
         .routes(routes!(equipment::list, equipment::create))
         .routes(routes!(
             equipment::get,

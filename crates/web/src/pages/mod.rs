@@ -8,6 +8,7 @@ mod account;
 mod auth;
 mod equipment;
 mod home;
+mod notifications;
 mod jobs;
 mod operator;
 mod privacy;
@@ -46,6 +47,14 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .route("/account", get(account::account))
         .route("/account/password", post(account::change_password))
         .route("/account/sessions/{id}/end", post(account::end_session))
+        .route(
+            "/account/notifications",
+            get(notifications::preferences).post(notifications::save_preferences),
+        )
+        .route("/inbox", get(notifications::inbox))
+        .route("/inbox/read-all", post(notifications::mark_all_read))
+        .route("/inbox/{id}/read", post(notifications::mark_read))
+        .route("/inbox/{id}/archive", post(notifications::archive))
         .route("/org", get(account::my_org))
         .route(
             "/org/people",
@@ -57,6 +66,16 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
             get(account::tokens).post(account::issue_token),
         )
         .route("/org/tokens/{id}/revoke", post(account::revoke_token))
+        .route(
+            "/org/webhooks",
+            get(notifications::webhooks).post(notifications::create_webhook),
+        )
+        .route("/org/webhooks/{id}", get(notifications::webhook_log))
+        .route("/org/webhooks/{id}/test", post(notifications::test_webhook))
+        .route(
+            "/org/webhooks/{id}/delete",
+            post(notifications::delete_webhook),
+        )
         .route("/operator/verification", get(operator::queue))
         .route("/operator/verification/{id}", post(operator::decide))
         .route("/operator/jobs", get(jobs::operator))
@@ -124,6 +143,8 @@ pub struct PageCtx {
     /// The path and query of this page, for the language switch.
     pub here: String,
     pub nav: Vec<NavItem>,
+    /// The signed-in person's unread notifications, for the header.
+    pub unread: Option<i64>,
 }
 
 impl PageCtx {
@@ -200,6 +221,16 @@ impl PageCtx {
 
     pub fn signed_in(&self) -> bool {
         self.actor().is_some()
+    }
+
+    /// The header's unread count: the number, or nothing when there is none.
+    pub fn unread_badge(&self) -> Option<i64> {
+        self.unread.filter(|n| *n > 0)
+    }
+
+    /// The header's unread count spelled out, for screen readers.
+    pub fn unread_label(&self) -> String {
+        self.t1("inbox-unread-count", "count", self.unread.unwrap_or(0))
     }
 
     pub fn user_name(&self) -> String {
@@ -290,6 +321,12 @@ fn nav_for(state: &AppState, auth: &Auth, lang: Lang, path: &str) -> Vec<NavItem
             items.push(("/org/people", "nav-people"));
             items.push(("/org/tokens", "nav-tokens"));
         }
+        if state
+            .gate
+            .would_allow(&auth.caller, Action::ManageWebhooks, &own)
+        {
+            items.push(("/org/webhooks", "nav-webhooks"));
+        }
         let other = Resource::Organization(OrgRef {
             id: ticorr_kernel::OrgId::from_uuid(uuid::Uuid::nil()),
             kind: OrgKind::Enterprise,
@@ -344,6 +381,20 @@ impl FromRequestParts<AppState> for PageCtx {
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|| "/".into());
         let nav = nav_for(state, &auth, lang, parts.uri.path());
+        let unread = if auth.caller.principal.actor().is_some() {
+            match ticorr_platform::notify::inbox::unread_count(&state.db, &state.gate, &auth.caller)
+                .await
+            {
+                Ok(n) => Some(n),
+                // The header is not worth failing the page for; the inbox page reports it.
+                Err(e) => {
+                    tracing::warn!(error = %e, "unread count unavailable");
+                    None
+                }
+            }
+        } else {
+            None
+        };
         Ok(PageCtx {
             state: state.clone(),
             lang,
@@ -351,6 +402,7 @@ impl FromRequestParts<AppState> for PageCtx {
             csrf,
             here,
             nav,
+            unread,
         })
     }
 }
