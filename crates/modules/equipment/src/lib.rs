@@ -9,11 +9,11 @@
 //! Operating conditions carry the risk model's input names and units, so
 //! [`Equipment::risk_inputs`] hands an item to the risk engine without translation.
 
-pub mod jobs;
 pub mod attachments;
-pub mod relevance;
+pub mod jobs;
 mod model;
 pub mod notes;
+pub mod relevance;
 pub mod search;
 mod store;
 pub mod tabular;
