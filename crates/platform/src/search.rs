@@ -243,7 +243,7 @@ impl Search {
             let docs = source.load(db, &ids).await?;
             for id in ids {
                 match docs.iter().find(|d| d.id == id) {
-                    Some(doc) => changes.push(Change::Upsert(doc.clone())),
+                    Some(doc) => changes.push(Change::Upsert(Box::new(doc.clone()))),
                     None => changes.push(Change::Delete {
                         doc_type: source.doc_type().to_owned(),
                         id,

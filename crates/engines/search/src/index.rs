@@ -98,7 +98,7 @@ pub struct Doc {
 /// A change to apply to the index.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
-    Upsert(Doc),
+    Upsert(Box<Doc>),
     Delete { doc_type: String, id: String },
 }
 

@@ -253,7 +253,7 @@ fn changes_replace_and_remove_documents_and_record_the_position() {
     index
         .apply(
             &[
-                Change::Upsert(e3),
+                Change::Upsert(Box::new(e3)),
                 Change::Delete {
                     doc_type: "equipment".into(),
                     id: "e7".into(),

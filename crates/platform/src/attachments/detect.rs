@@ -270,7 +270,7 @@ fn zip_names(b: &[u8]) -> Option<Vec<&[u8]>> {
 /// and the main part of a Word, Excel or PowerPoint file.
 fn office_kind(b: &[u8]) -> Option<Kind> {
     let names = zip_names(b)?;
-    let has = |n: &[u8]| names.iter().any(|x| *x == n);
+    let has = |n: &[u8]| names.contains(&n);
     if !has(b"[Content_Types].xml") {
         return None;
     }

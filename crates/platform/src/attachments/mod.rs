@@ -161,14 +161,14 @@ pub fn human_size(bytes: u64) -> String {
     const MIB: u64 = 1024 * 1024;
     if bytes >= MIB {
         let v = bytes as f64 / MIB as f64;
-        if bytes % MIB == 0 {
+        if bytes.is_multiple_of(MIB) {
             format!("{} MiB", bytes / MIB)
         } else {
             format!("{v:.1} MiB")
         }
     } else if bytes >= KIB {
         let v = bytes as f64 / KIB as f64;
-        if bytes % KIB == 0 {
+        if bytes.is_multiple_of(KIB) {
             format!("{} KiB", bytes / KIB)
         } else {
             format!("{v:.1} KiB")
@@ -572,7 +572,9 @@ pub async fn upload(
     if let (Some(key), Some(t)) = (&attachment.thumbnail_key, thumbnail)
         && let Err(e) = files.put(key, Bytes::from(t)).await
     {
-        files.remove(&[attachment.object_key.clone()]).await;
+        files
+            .remove(std::slice::from_ref(&attachment.object_key))
+            .await;
         return Err(e);
     }
     match insert(db, owner, attachment.clone(), now).await {
