@@ -152,3 +152,36 @@ test('an engineer searches in Chinese and in English and gets the same records, 
   await page.waitForSelector('text=风险模型输入');
   await page.close();
 });
+
+test('the operator rebuilds the search index and sees it finish, and search answers as before', async () => {
+  const engineer = await demo.browser.newPage();
+  await signIn(engineer, demo.base, demo.account('enterprise'));
+  const total = async () => {
+    await engineer.goto(`${demo.base}/search?q=${encodeURIComponent('钛换热器')}`);
+    await engineer.waitForSelector('#search-total');
+    return Number(await engineer.getAttribute('#search-total', 'data-total'));
+  };
+  const before = await total();
+
+  const context = await demo.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, demo.base, demo.account('operator'));
+  await page.goto(`${demo.base}/operator/jobs`);
+  const docs = Number((await page.textContent('#search-index-docs')).trim());
+  assert.ok(docs > 20000, `the demo's index holds its equipment, saw ${docs}`);
+  await page.click('#search-reindex');
+  // The page follows the rebuild and reloads when it is done.
+  await page.waitForSelector('#search-rebuild-state');
+  await page.waitForFunction(
+    () => !document.querySelector('#search-rebuild-progress'),
+    null,
+    { timeout: 120000 },
+  );
+  const count = (await page.textContent('#search-index-facts')).replace(/\s+/g, ' ');
+  assert.match(count, new RegExp(`${docs} / ${docs}`), count);
+  assert.equal(await page.locator('#search-rebuild-error').count(), 0);
+  await context.close();
+
+  assert.equal(await total(), before, 'the rebuilt index answers as before');
+  await engineer.close();
+});

@@ -58,6 +58,49 @@ pub trait Source: Send + Sync + 'static {
         after: Option<String>,
         limit: usize,
     ) -> BoxFuture<'a, Result<Vec<Doc>, sqlx::Error>>;
+    /// How many documents `page` would yield in all (the total of a rebuild's progress).
+    fn count<'a>(&'a self, db: &'a Db) -> BoxFuture<'a, Result<u64, sqlx::Error>>;
+}
+
+/// Where a rebuild of this node's index stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RebuildStatus {
+    Running,
+    Done,
+    Failed,
+}
+
+/// A rebuild started by the operator, as its status resource reports it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct Rebuild {
+    pub id: String,
+    pub status: RebuildStatus,
+    pub progress: RebuildProgress,
+    /// Why it failed; the index then still holds what it held before.
+    pub error: Option<String>,
+    /// Who started it.
+    pub started_by: String,
+    pub started_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct RebuildProgress {
+    /// Documents read from the database so far.
+    pub done: u64,
+    /// Documents the registered types held when the rebuild began.
+    pub total: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RebuildError {
+    #[error("a rebuild of the search index is already running")]
+    Running(Box<Rebuild>),
+    #[error(transparent)]
+    Denied(#[from] Denied),
+    #[error(transparent)]
+    Storage(#[from] sqlx::Error),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +155,8 @@ struct Inner {
     sources: Vec<Arc<dyn Source>>,
     /// One catch-up or rebuild at a time on this node.
     writing: tokio::sync::Mutex<()>,
+    /// The last rebuild started through [`Search::start_rebuild`].
+    last_rebuild: std::sync::Mutex<Option<Rebuild>>,
 }
 
 impl std::fmt::Debug for Search {
@@ -142,6 +187,7 @@ impl Search {
                 index: Arc::new(index),
                 sources,
                 writing: tokio::sync::Mutex::new(()),
+                last_rebuild: std::sync::Mutex::new(None),
             }),
         }
     }
@@ -316,6 +362,113 @@ impl Search {
             .map_err(|e| SearchServiceError::Task(e.to_string()))??;
         tracing::info!(documents = added, position, "search index rebuilt");
         Ok(added)
+    }
+
+    /// Starts rebuilding this node's index in the background, if the policies let the
+    /// caller operate the platform; follow it with [`Search::rebuild_status`]. Searches
+    /// keep answering from the old content until the rebuild ends. Refused while one runs.
+    pub async fn start_rebuild(
+        &self,
+        db: &Db,
+        gate: &Gate,
+        caller: &Caller,
+    ) -> Result<Rebuild, RebuildError> {
+        let mut conn = db.pool().acquire().await?;
+        gate.check(
+            &mut conn,
+            caller,
+            Action::OperateJobs,
+            &crate::jobs::access::operations(),
+        )
+        .await?;
+        drop(conn);
+        let rebuild = {
+            let mut last = self.lock_last();
+            if let Some(r) = last.as_ref().filter(|r| r.status == RebuildStatus::Running) {
+                return Err(RebuildError::Running(Box::new(r.clone())));
+            }
+            let r = Rebuild {
+                id: Uuid::now_v7().to_string(),
+                status: RebuildStatus::Running,
+                progress: RebuildProgress { done: 0, total: 0 },
+                error: None,
+                started_by: caller
+                    .principal
+                    .actor()
+                    .map(|a| a.display_name.clone())
+                    .unwrap_or_default(),
+                started_at: gate.clock().now(),
+                finished_at: None,
+            };
+            *last = Some(r.clone());
+            r
+        };
+        tracing::info!(rebuild.id = %rebuild.id, by = %rebuild.started_by, "search index rebuild started");
+        let (search, db, clock) = (self.clone(), db.clone(), gate.clock().clone());
+        tokio::spawn(async move {
+            let outcome = search.rebuild_counted(&db).await;
+            let mut last = search.lock_last();
+            if let Some(r) = last.as_mut() {
+                r.finished_at = Some(clock.now());
+                match outcome {
+                    Ok(added) => {
+                        r.status = RebuildStatus::Done;
+                        r.progress.done = added;
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "search index rebuild failed");
+                        r.status = RebuildStatus::Failed;
+                        r.error = Some(e.to_string());
+                    }
+                }
+            }
+        });
+        Ok(rebuild)
+    }
+
+    /// The last rebuild started on this node, if the caller may operate the platform.
+    pub async fn rebuild_status(
+        &self,
+        db: &Db,
+        gate: &Gate,
+        caller: &Caller,
+    ) -> Result<Option<Rebuild>, Denied> {
+        let mut conn = db.pool().acquire().await?;
+        // Viewing is not audited (the page polls it); starting is.
+        gate.check(
+            &mut conn,
+            caller,
+            Action::ViewJob,
+            &crate::jobs::access::operations(),
+        )
+        .await?;
+        Ok(self.lock_last().clone())
+    }
+
+    fn lock_last(&self) -> std::sync::MutexGuard<'_, Option<Rebuild>> {
+        self.inner
+            .last_rebuild
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// [`Search::rebuild`], with the total counted first and the progress kept in the
+    /// status of the last rebuild.
+    async fn rebuild_counted(&self, db: &Db) -> Result<u64, SearchServiceError> {
+        let mut total = 0;
+        for source in &self.inner.sources {
+            total += source.count(db).await?;
+        }
+        if let Some(r) = self.lock_last().as_mut() {
+            r.progress.total = total;
+        }
+        self.rebuild(db, |done| {
+            if let Some(r) = self.lock_last().as_mut() {
+                r.progress.done = done;
+                r.progress.total = r.progress.total.max(done);
+            }
+        })
+        .await
     }
 
     /// What `caller` may see of every registered type, as the policies decide.

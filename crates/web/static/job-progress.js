@@ -1,6 +1,7 @@
-// Follows a background job: polls its status resource, moves the progress bar, and when the
-// job has finished reloads the page, which then shows the result. Without JavaScript the
-// page offers a link to the job's status page instead.
+// Follows a background job (or a rebuild of the search index, whose status resource has the
+// same `status` and `progress` fields): polls its status resource, moves the progress bar,
+// and when the job has finished reloads the page, which then shows the result. Without
+// JavaScript the page offers a link to the job's status page instead.
 (function () {
   "use strict";
   var el = document.querySelector("[data-job-status]");
@@ -16,7 +17,7 @@
         return r.ok ? r.json() : Promise.reject(r.status);
       })
       .then(function (job) {
-        if (job.status === "done" || job.status === "dead") {
+        if (job.status === "done" || job.status === "dead" || job.status === "failed") {
           window.location.reload();
           return;
         }

@@ -61,6 +61,13 @@ impl Source for EquipmentSource {
             Ok(rows.iter().map(document).collect())
         })
     }
+
+    fn count<'a>(&'a self, db: &'a Db) -> BoxFuture<'a, Result<u64, sqlx::Error>> {
+        Box::pin(async move {
+            let mut conn = db.pool().acquire().await?;
+            store::count_all(&mut conn).await
+        })
+    }
 }
 
 /// The facts of an item that the vocabulary links to damage mechanisms.

@@ -256,6 +256,15 @@ pub async fn search_rows(
         .collect()
 }
 
+/// How many items [`search_rows`] yields in all.
+pub async fn count_all(conn: &mut AnyConnection) -> Result<u64, sqlx::Error> {
+    let n: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM equipment")
+        .fetch_one(conn)
+        .await?
+        .try_get("n")?;
+    Ok(n as u64)
+}
+
 /// Filters of the equipment list.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]

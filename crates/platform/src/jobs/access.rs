@@ -54,8 +54,9 @@ impl JobRecord {
 }
 
 /// The resource the operator's job-wide actions are decided on: the platform's own jobs,
-/// which only the operator may look at.
-fn operations() -> Resource {
+/// which only the operator may look at (also the node's own work, like rebuilding its
+/// search index).
+pub(crate) fn operations() -> Resource {
     Resource::Job(JobRef {
         id: "*".into(),
         org: None,

@@ -158,6 +158,7 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(routes!(reference::regions))
         .routes(routes!(reference::industries))
         .routes(routes!(search::search))
+        .routes(routes!(search::start_reindex, search::reindex_status))
         .split_for_parts()
 }
 

@@ -1,10 +1,13 @@
 //! `GET /api/v1/search`: one search over every registered record type.
 
 use axum::extract::{RawQuery, State};
-use axum::http::HeaderMap;
-use axum::http::header::ACCEPT_LANGUAGE;
+use axum::http::header::{ACCEPT_LANGUAGE, LOCATION};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use ticorr_platform::Denied;
+use ticorr_platform::search::{Rebuild, RebuildError};
 
-use crate::auth::ApiCaller;
+use crate::auth::{ApiCaller, ApiPerson};
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
 use crate::i18n::Lang;
@@ -67,4 +70,85 @@ pub async fn search(
     Ok(Json(
         crate::search::run(&state, &caller, &query, lang).await?,
     ))
+}
+
+/// Where the status of this node's last rebuild is read.
+const REBUILD_STATUS: &str = "/api/v1/search/reindex";
+
+impl From<RebuildError> for ApiError {
+    fn from(e: RebuildError) -> Self {
+        match e {
+            RebuildError::Running(r) => ApiError::Conflict(format!(
+                "a rebuild of the search index is already running (started {} by {}); follow it at {REBUILD_STATUS}",
+                r.started_at, r.started_by
+            )),
+            RebuildError::Denied(d) => denied(d),
+            RebuildError::Storage(e) => ApiError::internal(e),
+        }
+    }
+}
+
+fn denied(d: Denied) -> ApiError {
+    match d {
+        Denied::NotFound => ApiError::NotFound,
+        Denied::Forbidden => ApiError::Forbidden,
+        Denied::Storage(e) => ApiError::internal(e),
+    }
+}
+
+/// Rebuilds this node's search index from the database in the background (the platform
+/// operator only; 404 to anyone else). Answers `202 Accepted` with the status resource in
+/// `Location`; searches keep answering from the old index until the rebuild is done. `409`
+/// while one runs.
+#[utoipa::path(
+    post,
+    path = "/api/v1/search/reindex",
+    tag = "search",
+    operation_id = "start_search_reindex",
+    responses(
+        (status = 202, body = Rebuild, headers(("Location" = String, description = "The status resource"))),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn start_reindex(
+    State(state): State<AppState>,
+    ApiPerson(caller, _): ApiPerson,
+) -> Result<Response, ApiError> {
+    let rebuild = state
+        .search
+        .start_rebuild(&state.db, &state.gate, &caller)
+        .await?;
+    let mut res = (StatusCode::ACCEPTED, Json(rebuild)).into_response();
+    res.headers_mut()
+        .insert(LOCATION, HeaderValue::from_static(REBUILD_STATUS));
+    Ok(res)
+}
+
+/// The last rebuild of this node's search index started over the API: running, done or
+/// failed, with its progress (the platform operator only; 404 when none was started since
+/// the node started).
+#[utoipa::path(
+    get,
+    path = "/api/v1/search/reindex",
+    tag = "search",
+    operation_id = "get_search_reindex",
+    responses(
+        (status = 200, body = Rebuild),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn reindex_status(
+    State(state): State<AppState>,
+    ApiPerson(caller, _): ApiPerson,
+) -> Result<Json<Rebuild>, ApiError> {
+    state
+        .search
+        .rebuild_status(&state.db, &state.gate, &caller)
+        .await
+        .map_err(denied)?
+        .map(Json)
+        .ok_or(ApiError::NotFound)
 }

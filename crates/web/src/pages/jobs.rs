@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use ticorr_platform::jobs::access::{self, JobAccessError};
 use ticorr_platform::jobs::schedule::Schedule;
 use ticorr_platform::jobs::{JobRecord, JobStatus};
+use ticorr_platform::search::{Rebuild, RebuildError, RebuildStatus};
 
 use super::{CsrfForm, Done, PageCtx, PageError, PageErrorKind, render, see_other};
 use crate::extract::Path;
@@ -114,12 +115,55 @@ pub struct ScheduleRow {
     pub last: String,
 }
 
+/// This node's search index as the operator's page shows it.
+pub struct IndexPanel {
+    pub docs: u64,
+    pub position: String,
+    /// The last rebuild started from the page or the API.
+    pub rebuild: Option<RebuildPanel>,
+}
+
+pub struct RebuildPanel {
+    pub status: String,
+    pub running: bool,
+    pub done: u64,
+    /// The bar's maximum (1 while the total is not known yet).
+    pub total: u64,
+    pub count: String,
+    pub error: Option<String>,
+    pub started: String,
+    pub started_by: String,
+    pub finished: String,
+}
+
+impl RebuildPanel {
+    fn new(ctx: &PageCtx, r: &Rebuild) -> Self {
+        let status = match r.status {
+            RebuildStatus::Running => "running",
+            RebuildStatus::Done => "done",
+            RebuildStatus::Failed => "dead",
+        };
+        RebuildPanel {
+            status: ctx.label("job-status", status),
+            running: r.status == RebuildStatus::Running,
+            done: r.progress.done,
+            total: r.progress.total.max(1),
+            count: format!("{} / {}", r.progress.done, r.progress.total),
+            error: r.error.clone(),
+            started: r.started_at.human(),
+            started_by: r.started_by.clone(),
+            finished: r.finished_at.map(|t| t.human()).unwrap_or_default(),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "operator_jobs.html")]
 struct OperatorJobsPage<'a> {
     ctx: &'a PageCtx,
     jobs: Vec<JobPanel>,
     schedules: Vec<ScheduleRow>,
+    index: IndexPanel,
     notice: Option<String>,
 }
 
@@ -141,8 +185,26 @@ pub async fn operator(
         Ok(s) => s,
         Err(e) => return ctx.job_error(e).into_response(),
     };
+    let rebuild = match state
+        .search
+        .rebuild_status(&state.db, &state.gate, ctx.caller())
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return ctx.job_error(e.into()).into_response(),
+    };
+    let index = IndexPanel {
+        docs: state.search.num_docs(),
+        position: match state.search.position() {
+            Ok(Some(p)) => p.to_string(),
+            Ok(None) => ctx.t("operator-index-empty"),
+            Err(e) => e.to_string(),
+        },
+        rebuild: rebuild.as_ref().map(|r| RebuildPanel::new(&ctx, r)),
+    };
     let notice = ctx.notice(&done);
     render(&OperatorJobsPage {
+        index,
         jobs: jobs.iter().map(|j| JobPanel::new(&ctx, j)).collect(),
         schedules: schedules
             .into_iter()
@@ -155,6 +217,26 @@ pub async fn operator(
         notice,
         ctx: &ctx,
     })
+}
+
+/// The operator's button: rebuild this node's search index in the background.
+pub async fn reindex(State(state): State<AppState>, form: CsrfForm<RetryForm>) -> Response {
+    let ctx = form.ctx;
+    if let Err(e) = ctx.require_actor() {
+        return e.into_response();
+    }
+    match state
+        .search
+        .start_rebuild(&state.db, &state.gate, ctx.caller())
+        .await
+    {
+        Ok(_) => see_other("/operator/jobs?done=reindex-started#search-index"),
+        Err(RebuildError::Running(_)) => {
+            see_other("/operator/jobs?done=reindex-running#search-index")
+        }
+        Err(RebuildError::Denied(d)) => ctx.job_error(d.into()).into_response(),
+        Err(RebuildError::Storage(e)) => ctx.storage_error(e).into_response(),
+    }
 }
 
 #[derive(serde::Deserialize)]

@@ -80,6 +80,7 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .route("/operator/verification/{id}", post(operator::decide))
         .route("/operator/jobs", get(jobs::operator))
         .route("/operator/jobs/{id}/retry", post(jobs::retry))
+        .route("/operator/search/reindex", post(jobs::reindex))
         .route("/jobs/{id}", get(jobs::status))
         .route("/equipment", get(equipment::list))
         .route(

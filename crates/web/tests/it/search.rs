@@ -266,6 +266,86 @@ async fn the_index_follows_committed_changes_and_rebuilds_to_the_same_results(ap
     assert_eq!(search(&app, Some(&who.token), &q("钛")).await, all);
 }
 
+async fn the_operator_rebuilds_the_index_over_the_api_and_follows_its_progress(app: TestApp) {
+    let org = app.org(OrgKind::Enterprise, &[]).await;
+    let who = app.person(org, Role::Admin).await;
+    for n in 0..3 {
+        item(&app, &who, json!({"tag": format!("R-{n}"), "name": "Brine evaporator", "equipment_type": "evaporator", "grade": "Gr2"})).await;
+    }
+    let before = search(&app, Some(&who.token), &q("brine evaporator")).await;
+    assert_eq!(before["total"], 3);
+
+    // Nobody but the operator may start one or read its status: to anyone else the
+    // platform's own work does not exist.
+    let r = app
+        .post_json("/api/v1/search/reindex", Some(&who.token), &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+    let r = app
+        .post_json("/api/v1/search/reindex", None, &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text());
+    let operator = app
+        .person(app.org(OrgKind::Operator, &[]).await, Role::Member)
+        .await;
+    let r = app
+        .get("/api/v1/search/reindex", Some(&operator.token))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "none started yet");
+
+    let r = app
+        .post_json("/api/v1/search/reindex", Some(&operator.token), &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+    assert_eq!(r.header("location"), Some("/api/v1/search/reindex"));
+    assert_eq!(r.json()["status"], "running");
+    let id = r.json()["id"].clone();
+
+    // It finishes on its own; its status resource reports the documents it read.
+    let mut status = Value::Null;
+    for _ in 0..200 {
+        let r = app
+            .get("/api/v1/search/reindex", Some(&operator.token))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        status = r.json();
+        if status["status"] != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(status["id"], id);
+    assert_eq!(status["status"], "done", "{status}");
+    assert_eq!(status["progress"], json!({"done": 3, "total": 3}));
+    assert!(status["finished_at"].is_string());
+    let r = app.get("/api/v1/search/reindex", Some(&who.token)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+
+    assert_eq!(
+        search(&app, Some(&who.token), &q("brine evaporator")).await,
+        before,
+        "the rebuilt index answers as before"
+    );
+    assert_eq!(
+        app.count(
+            "audit_events",
+            "action = 'operate_jobs' AND decision = 'allow'"
+        )
+        .await,
+        1,
+        "starting a rebuild is audited"
+    );
+
+    // The operator's page shows it and offers the button.
+    let cookie = format!("__Host-ticorr_session={}", operator.token);
+    let page = app.get_with_cookies("/operator/jobs", &cookie).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(html.contains("id=\"search-reindex\""), "{html}");
+    assert!(html.contains("id=\"search-rebuild-state\""), "{html}");
+    assert!(html.contains("3 / 3"), "{html}");
+}
+
 async fn bad_search_parameters_are_refused_with_the_reason(app: TestApp) {
     for (query, says) in [
         ("q=x&facet.colour=red", "unknown facet"),
@@ -311,6 +391,7 @@ ticorr_test_support::on_both_engines!(
     a_chinese_query_and_its_english_counterpart_find_the_same_records,
     totals_and_facet_counts_equal_the_visible_hits_of_each_caller,
     the_index_follows_committed_changes_and_rebuilds_to_the_same_results,
+    the_operator_rebuilds_the_index_over_the_api_and_follows_its_progress,
     bad_search_parameters_are_refused_with_the_reason,
     the_search_page_shows_hits_facets_and_concepts,
 );
