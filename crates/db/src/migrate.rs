@@ -45,6 +45,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(9, "0009_job_runtime"),
     migration!(10, "0010_notifications"),
     migration!(11, "0011_attachments"),
+    migration!(12, "0012_search_feed_pruning"),
 ];
 
 /// What a run of the migrations did.

@@ -144,6 +144,39 @@ pub async fn changed(
     Ok(())
 }
 
+/// The job that deletes old rows of the change feed.
+pub const PRUNE_FEED_JOB: &str = "search.prune-feed";
+
+/// Deletes the change feed's rows written before `before` and raises the pruned mark to
+/// the highest number deleted, in one transaction; a node whose index is behind the mark
+/// rebuilds it ([`Search::catch_up`]). Every node catches up within seconds while it runs,
+/// so only a node down for longer than the retention pays that. Returns the rows deleted.
+pub async fn prune_feed(db: &Db, before: Timestamp) -> Result<u64, sqlx::Error> {
+    let mut tx = db.pool().begin().await?;
+    let upto: i64 = sqlx::query(
+        "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) AS m FROM search_outbox WHERE created_at < $1",
+    )
+    .bind(before.to_rfc3339())
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("m")?;
+    if upto == 0 {
+        return Ok(0);
+    }
+    let deleted = sqlx::query("DELETE FROM search_outbox WHERE seq <= $1")
+        .bind(upto)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    sqlx::query("UPDATE search_outbox_pruned SET upto = $1 WHERE id = 1 AND upto < $1")
+        .bind(upto)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    tracing::info!(deleted, upto, "search change feed pruned");
+    Ok(deleted)
+}
+
 /// This node's index and the sources that fill it. Cheap to clone.
 #[derive(Clone)]
 pub struct Search {
@@ -234,7 +267,19 @@ impl Search {
             self.rebuild(db, |_| {}).await?;
             return Ok(0);
         };
-        if latest(db).await? <= position {
+        let (latest, pruned) = latest(db).await?;
+        if position < pruned {
+            // The rows this index still needed were pruned: only a rebuild brings it back.
+            tracing::warn!(
+                position,
+                pruned,
+                "the search index is behind the pruned change feed; rebuilding it"
+            );
+            drop(_writing);
+            self.rebuild(db, |_| {}).await?;
+            return Ok(0);
+        }
+        if latest <= position {
             return Ok(0);
         }
         let horizon = committed_horizon(db).await?;
@@ -588,13 +633,18 @@ fn scopes(gate: &Gate, caller: &Caller, kind: &'static str) -> Vec<Scope> {
     out
 }
 
-/// The highest feed position visible now, committed or not in order: a cheap test for
-/// "nothing new" before [`committed_horizon`].
-async fn latest(db: &Db) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) AS m FROM search_outbox")
-        .fetch_one(db.pool())
-        .await?
-        .try_get("m")
+/// The highest feed position visible now, committed or not in order (a cheap test for
+/// "nothing new" before [`committed_horizon`]), and the highest position pruned.
+async fn latest(db: &Db) -> Result<(i64, i64), sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) AS m, \
+           (SELECT upto FROM search_outbox_pruned WHERE id = 1) AS p \
+         FROM search_outbox",
+    )
+    .fetch_one(db.pool())
+    .await?;
+    let pruned: Option<i64> = row.try_get("p")?;
+    Ok((row.try_get("m")?, pruned.unwrap_or(0)))
 }
 
 /// The highest feed position below which every row is committed. On PostgreSQL a writer
@@ -603,8 +653,8 @@ async fn latest(db: &Db) -> Result<i64, sqlx::Error> {
 /// ones out for the instant it takes to read the maximum. SQLite has one writer at a time.
 async fn committed_horizon(db: &Db) -> Result<i64, sqlx::Error> {
     let max = "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) AS m FROM search_outbox";
-    match db.engine() {
-        Engine::Sqlite => sqlx::query(max).fetch_one(db.pool()).await?.try_get("m"),
+    let committed: i64 = match db.engine() {
+        Engine::Sqlite => sqlx::query(max).fetch_one(db.pool()).await?.try_get("m")?,
         Engine::Postgres => {
             let mut tx = db.pool().begin().await?;
             sqlx::query("LOCK TABLE search_outbox IN SHARE MODE")
@@ -612,9 +662,12 @@ async fn committed_horizon(db: &Db) -> Result<i64, sqlx::Error> {
                 .await?;
             let m: i64 = sqlx::query(max).fetch_one(&mut *tx).await?.try_get("m")?;
             tx.commit().await?;
-            Ok(m)
+            m
         }
-    }
+    };
+    // With every row pruned the feed is empty, but what was pruned was committed.
+    let (_, pruned) = latest(db).await?;
+    Ok(committed.max(pruned))
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 use serde_json::json;
 use ticorr_platform::jobs::schedule::Recurring;
 use ticorr_platform::jobs::worker::{self, Handlers, JobFailure, Runtime, Settled};
-use ticorr_platform::notify;
+use ticorr_platform::{notify, search};
 
 use crate::state::AppState;
 
@@ -22,6 +22,10 @@ pub fn handlers(state: &AppState) -> Handlers {
             ticorr_equipment::jobs::run_import(gate.clone(), ctx)
         })
         .register(worker::PRUNE_KIND, worker::prune_handler)
+        .register(search::PRUNE_FEED_JOB, |ctx| async move {
+            let deleted = search::prune_feed(&ctx.db, worker::retention_cutoff(&ctx)).await?;
+            Ok(Settled::done(Some(json!({ "deleted": deleted }))))
+        })
         // Delivery is at least once: a message is sent again if its worker dies after
         // sending and before settling (webhook receivers deduplicate on `webhook-id`).
         .register(notify::EMAIL_JOB, {
@@ -53,6 +57,15 @@ pub fn handlers(state: &AppState) -> Handlers {
                 "jobs.prune-daily",
                 "17 3 * * *",
                 worker::PRUNE_KIND,
+                json!({ "keep_days": 30 }),
+            )
+            .expect("the expression is valid"),
+        )
+        .schedule(
+            Recurring::new(
+                "search.prune-feed-daily",
+                "37 3 * * *",
+                search::PRUNE_FEED_JOB,
                 json!({ "keep_days": 30 }),
             )
             .expect("the expression is valid"),

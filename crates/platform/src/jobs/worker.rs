@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::AnyConnection;
 use ticorr_db::Db;
-use ticorr_kernel::Clock;
+use ticorr_kernel::{Clock, Timestamp};
 use time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -533,11 +533,9 @@ async fn scheduler_loop(db: Db, clock: Clock, every: StdDuration, mut stop: watc
     }
 }
 
-/// The platform's own housekeeping job: deletes jobs that finished successfully more than
-/// `payload.keep_days` (default 30) days ago. Idempotent.
-pub const PRUNE_KIND: &str = "jobs.prune";
-
-pub async fn prune_handler(ctx: JobContext) -> Result<Settled, JobFailure> {
+/// For housekeeping jobs: what was written before this time is old enough to delete, by the
+/// job's `payload.keep_days` (default 30, at least 1).
+pub fn retention_cutoff(ctx: &JobContext) -> Timestamp {
     let days = ctx
         .job
         .payload
@@ -545,7 +543,14 @@ pub async fn prune_handler(ctx: JobContext) -> Result<Settled, JobFailure> {
         .and_then(Value::as_i64)
         .unwrap_or(30)
         .max(1);
-    let before = ctx.clock.now().minus(Duration::days(days));
-    let n = super::prune_done(&ctx.db, before).await?;
+    ctx.clock.now().minus(Duration::days(days))
+}
+
+/// The platform's own housekeeping job: deletes jobs that finished successfully more than
+/// `payload.keep_days` (default 30) days ago. Idempotent.
+pub const PRUNE_KIND: &str = "jobs.prune";
+
+pub async fn prune_handler(ctx: JobContext) -> Result<Settled, JobFailure> {
+    let n = super::prune_done(&ctx.db, retention_cutoff(&ctx)).await?;
     Ok(Settled::done(Some(serde_json::json!({ "deleted": n }))))
 }

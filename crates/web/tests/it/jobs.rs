@@ -701,8 +701,8 @@ async fn the_platform_declares_its_recurring_jobs_and_they_run(app: TestApp) {
     }
     app.clock.advance(Duration::days(1));
     let enqueued = schedule::enqueue_due(&db, app.clock.now()).await.unwrap();
-    assert_eq!(enqueued.len(), 1);
-    assert_eq!(app.run_jobs().await, 1);
+    assert_eq!(enqueued.len(), 2, "the jobs' and the search feed's pruning");
+    assert_eq!(app.run_jobs().await, 2);
     assert_eq!(
         app.count("jobs", "kind = 'test.old'").await,
         1,
@@ -715,8 +715,17 @@ async fn the_platform_declares_its_recurring_jobs_and_they_run(app: TestApp) {
         .get("/api/v1/schedules", Some(&operator.token))
         .await
         .json();
-    assert_eq!(list[0]["name"], "jobs.prune-daily");
-    assert_eq!(list[0]["last_job_id"], enqueued[0].as_str());
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["jobs.prune-daily", "search.prune-feed-daily"]);
+    for s in list.as_array().unwrap() {
+        let last = s["last_job_id"].as_str().unwrap();
+        assert!(enqueued.iter().any(|e| e.as_str() == last), "{s}");
+    }
 }
 
 ticorr_test_support::on_both_engines!(

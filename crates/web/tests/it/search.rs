@@ -346,6 +346,53 @@ async fn the_operator_rebuilds_the_index_over_the_api_and_follows_its_progress(a
     assert!(html.contains("3 / 3"), "{html}");
 }
 
+async fn a_node_behind_the_pruned_feed_rebuilds_and_one_up_to_date_keeps_following(app: TestApp) {
+    use ticorr_platform::search::{Search, prune_feed};
+    let org = app.org(OrgKind::Enterprise, &[]).await;
+    let who = app.person(org, Role::Admin).await;
+    item(&app, &who, json!({"tag": "P-1", "name": "Seawater condenser", "equipment_type": "condenser", "grade": "Gr2"})).await;
+    app.state.search.catch_up(&app.state.db).await.unwrap();
+    // A second node, up to date now, then down while changes are made.
+    let stale = Search::in_memory(ticorr_web::search_sources()).unwrap();
+    stale.catch_up(&app.state.db).await.unwrap();
+    assert_eq!(stale.num_docs(), 1);
+    item(&app, &who, json!({"tag": "P-2", "name": "Brine evaporator", "equipment_type": "evaporator", "grade": "Gr7"})).await;
+    // This node follows; then the feed is pruned, everything in it being old.
+    assert_eq!(app.state.search.catch_up(&app.state.db).await.unwrap(), 1);
+    let now = app.state.gate.clock().now();
+    assert_eq!(
+        prune_feed(&app.state.db, now.minus(time::Duration::days(30)))
+            .await
+            .unwrap(),
+        0,
+        "nothing is old yet"
+    );
+    assert_eq!(
+        prune_feed(&app.state.db, now.plus(time::Duration::seconds(1)))
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(app.count("search_outbox", "1 = 1").await, 0);
+
+    // The node that missed pruned changes rebuilds and finds them.
+    assert_eq!(stale.num_docs(), 1);
+    stale.catch_up(&app.state.db).await.unwrap();
+    assert_eq!(stale.num_docs(), 2);
+    // The node that was up to date keeps applying the feed, numbered after the pruned rows.
+    item(&app, &who, json!({"tag": "P-3", "name": "Plating heater", "equipment_type": "electric_heater", "grade": "Gr2"})).await;
+    assert_eq!(
+        app.state.search.catch_up(&app.state.db).await.unwrap(),
+        1,
+        "applied, not rebuilt"
+    );
+    assert_eq!(app.state.search.num_docs(), 3);
+    assert_eq!(
+        search(&app, Some(&who.token), &q("brine evaporator")).await["total"],
+        1
+    );
+}
+
 async fn bad_search_parameters_are_refused_with_the_reason(app: TestApp) {
     for (query, says) in [
         ("q=x&facet.colour=red", "unknown facet"),
@@ -392,6 +439,7 @@ ticorr_test_support::on_both_engines!(
     totals_and_facet_counts_equal_the_visible_hits_of_each_caller,
     the_index_follows_committed_changes_and_rebuilds_to_the_same_results,
     the_operator_rebuilds_the_index_over_the_api_and_follows_its_progress,
+    a_node_behind_the_pruned_feed_rebuilds_and_one_up_to_date_keeps_following,
     bad_search_parameters_are_refused_with_the_reason,
     the_search_page_shows_hits_facets_and_concepts,
 );
