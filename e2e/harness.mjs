@@ -52,21 +52,30 @@ export async function startDemo() {
   child.stdout.on('data', (d) => log.push(d.toString()));
   child.stderr.on('data', (d) => log.push(d.toString()));
   const base = `http://127.0.0.1:${port}`;
-  await waitReady(base, child, log);
-  const accounts = JSON.parse(readFileSync(join(dataDir, 'demo-accounts.json'), 'utf8'));
-  const browser = await chromium.launch({
-    executablePath: browserPath,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  let accounts;
+  let browser;
+  try {
+    await waitReady(base, child, log);
+    accounts = JSON.parse(readFileSync(join(dataDir, 'demo-accounts.json'), 'utf8'));
+    browser = await chromium.launch({
+      executablePath: browserPath,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  } catch (e) {
+    // Leave nothing running when the demo or the browser cannot start.
+    child.kill('SIGTERM');
+    rmSync(dataDir, { recursive: true, force: true });
+    throw e;
+  }
   return {
     base,
     binary,
