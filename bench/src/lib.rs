@@ -1,4 +1,4 @@
-//! The benchmark harness shared by the `ledger`, `desensitize` and `search` binaries.
+//! The benchmark harness shared by the `ledger`, `desensitize`, `search` and `risk` binaries.
 //!
 //! Ticorr proves performance with benchmarks, never with timed assertions in tests: a test
 //! that fails when a machine is slow tests the machine. Each benchmark measures a baseline

@@ -30,8 +30,8 @@ fn workspace_root() -> &'static Path {
 }
 
 const RESULTS_HEADER: &str = "# Benchmark results\n\n\
-Appended by the binaries in `bench/src/bin/` (`ledger`, `desensitize`, `search`) at the end of \
-each run, oldest first; `bench/run` runs them all. Absolute figures depend on the machine; compare runs \
+Appended by the binaries in `bench/src/bin/` (`ledger`, `desensitize`, `search`, `risk`) at the end \
+of each run, oldest first; `bench/run` runs them all. Absolute figures depend on the machine; compare runs \
 on different machines by their ratios, which are taken against a baseline measured in the same \
 run. See `bench/README.md`.\n";
 

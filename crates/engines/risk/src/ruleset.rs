@@ -413,6 +413,27 @@ impl RuleSet {
         self.mechanisms.iter().find(|m| m.id == id)
     }
 
+    /// Every number the rules and adjustments compare `input` with, ascending: the
+    /// thresholds that matter for it.
+    pub fn thresholds(&self, input: &str) -> Vec<f64> {
+        let mut out: Vec<f64> = self
+            .mechanisms
+            .iter()
+            .flat_map(|m| {
+                m.rules
+                    .iter()
+                    .map(|r| &r.when)
+                    .chain(m.adjust.iter().map(|a| &a.when))
+            })
+            .flat_map(|c| c.comparisons())
+            .filter(|c| c.param == input)
+            .filter_map(|c| c.value.as_f64())
+            .collect();
+        out.sort_by(f64::total_cmp);
+        out.dedup();
+        out
+    }
+
     /// The family of a grade (`unalloyed`, `pd`, `ni_mo` …).
     pub fn family_of(&self, grade: &str) -> Option<&str> {
         self.grade_families

@@ -28,20 +28,9 @@ fn candidates(rs: &RuleSet) -> BTreeMap<String, Vec<Value>> {
             Kind::Text => vec![Value::Text("other".into())],
             Kind::Number => {
                 let mut xs = vec![0.0];
-                for m in &rs.mechanisms {
-                    let conditions = m
-                        .rules
-                        .iter()
-                        .map(|r| &r.when)
-                        .chain(m.adjust.iter().map(|a| &a.when));
-                    for c in conditions.flat_map(|c| c.comparisons()) {
-                        if c.param == spec.name
-                            && let Some(t) = c.value.as_f64()
-                        {
-                            let step = (t.abs() * 0.05).max(0.01);
-                            xs.extend([t - step, t, t + step]);
-                        }
-                    }
+                for t in rs.thresholds(&spec.name) {
+                    let step = (t.abs() * 0.05).max(0.01);
+                    xs.extend([t - step, t, t + step]);
                 }
                 xs.sort_by(f64::total_cmp);
                 xs.dedup();
