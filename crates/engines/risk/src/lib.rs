@@ -16,15 +16,22 @@
 //!   file, shown as such), the consequence category is given, the matrix gives one of the
 //!   four grades: I Low, II Medium, III Medium-High, IV High.
 //!
+//! The consequence category is given, or derived by [`ConsequenceScheme`] from the medium's
+//! hazard and the people nearby (a project convention, `refdata/risk_consequence.json`) and
+//! the estimated cost of a failure (the API 581 exchanger-bundle bands of the rule file),
+//! the more severe letter winning.
+//!
 //! Every assessment names the rule set's version and the SHA-256 of the file.
 
 pub mod assess;
 pub mod condition;
+pub mod consequence;
 pub mod inputs;
 pub mod ruleset;
 
 pub use assess::{Assessment, Fired, MechanismResult, RiskGrade, RuleSetRef};
 pub use condition::{Comparison, Condition, Op, Truth};
+pub use consequence::{Choice, Consequence, ConsequenceInputs, ConsequenceScheme};
 pub use inputs::{InputError, InputSpec, Inputs, Kind, Value};
 pub use ruleset::{
     Adjust, Cof, Mechanism, Provenance, Rule, RuleSet, RuleSetError, Susceptibility,

@@ -168,6 +168,17 @@ pub struct RuleSet {
     pub water_curve: Option<WaterCurve>,
     /// Source id → what it is.
     pub sources: BTreeMap<String, String>,
+    /// The exchanger-bundle financial COF bands.
+    pub financial: Option<FinancialBands>,
+}
+
+/// Consequence categories by the cost of a failure.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FinancialBands {
+    /// (letter, upper bound in USD, inclusive; none for the last), lowest first.
+    pub bands: Vec<(Cof, Option<f64>)>,
+    pub basis: String,
+    pub verification: String,
 }
 
 /// Derived inputs the engine computes, with what they are computed from.
@@ -386,10 +397,13 @@ impl RuleSet {
         }
         let matrix = read_matrix(&doc, &categories, &mut check);
 
+        let financial = read_financial(&doc, &mut check);
+
         if !check.0.is_empty() {
             return Err(RuleSetError::Invalid(check.0));
         }
         Ok(RuleSet {
+            financial,
             version,
             sha256,
             title: str_at(&doc, "title").unwrap_or_default().to_owned(),
@@ -617,6 +631,44 @@ fn fits(kind: &Kind, op: Op, value: &Json) -> Result<(), String> {
         },
         _ => one(value),
     }
+}
+
+fn read_financial(doc: &Json, check: &mut Check) -> Option<FinancialBands> {
+    let at = "consequence_of_failure.exchanger_bundle_financial";
+    let table = doc.pointer("/consequence_of_failure/exchanger_bundle_financial")?;
+    let mut bands = Vec::new();
+    for (i, c) in table
+        .get("categories")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let letter = str_at(c, "category").and_then(Cof::parse);
+        let max = c.pointer("/usd/max_incl").and_then(Json::as_f64);
+        match letter {
+            Some(l) if l == Cof::ALL[i.min(4)] => bands.push((l, max)),
+            _ => check.fail(format!("{at}.categories[{i}]: the letters A to E in order")),
+        }
+    }
+    let ordered = bands.len() == 5
+        && bands[..4].iter().all(|(_, m)| m.is_some())
+        && bands[4].1.is_none()
+        && bands.windows(2).all(|w| match (w[0].1, w[1].1) {
+            (Some(a), Some(b)) => a < b,
+            _ => true,
+        });
+    if !ordered {
+        check.fail(format!(
+            "{at}: five bands with rising upper bounds, the last one open"
+        ));
+        return None;
+    }
+    Some(FinancialBands {
+        bands,
+        basis: str_at(table, "basis").unwrap_or_default().to_owned(),
+        verification: str_at(table, "verification").unwrap_or_default().to_owned(),
+    })
 }
 
 fn read_pof_map(doc: &Json, check: &mut Check) -> BTreeMap<Susceptibility, u8> {
