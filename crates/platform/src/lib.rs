@@ -22,6 +22,7 @@ pub mod notify;
 pub mod policy;
 pub mod privacy;
 pub mod refdata;
+pub mod risk;
 pub mod search;
 pub mod stats;
 pub mod vault;

@@ -42,6 +42,8 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
     let db = Db::connect(&config.resolved_database()).await?;
     db.migrate().await?;
     let authz = Authz::load()?;
+    // The risk rules are checked before anything is served; an invalid file stops here.
+    ticorr_platform::risk::load().map_err(anyhow::Error::msg)?;
     let i18n = i18n::I18n::load().map_err(anyhow::Error::msg)?;
     let gate = Gate::new(Arc::new(authz), clock);
     let ledger = ticorr_platform::ledger::Ledger::load(&config.ledger, &config.data_dir)?;

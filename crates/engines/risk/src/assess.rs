@@ -12,7 +12,7 @@ use crate::inputs::{InputError, Inputs, Value};
 use crate::ruleset::{Cof, Mechanism, Provenance, RuleSet, Susceptibility};
 
 /// The four risk grades, lowest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 pub enum RiskGrade {
     I,
     II,
@@ -44,7 +44,7 @@ impl RiskGrade {
 }
 
 /// A rule or adjustment that applied, with where it comes from.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Fired {
     pub id: String,
     /// The susceptibility a rule proposed.
@@ -58,7 +58,7 @@ pub struct Fired {
 }
 
 /// One mechanism's result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct MechanismResult {
     pub id: String,
     pub name: String,
@@ -77,15 +77,17 @@ pub struct MechanismResult {
     pub inspection: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RuleSetRef {
     pub version: String,
     pub sha256: String,
 }
 
 /// An assessment of one set of conditions.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Assessment {
+    /// `low`, `medium`, `medium-high` or `high`.
+    #[schema(value_type = String)]
     pub risk_level: &'static str,
     pub risk_grade: RiskGrade,
     pub pof_category: u8,

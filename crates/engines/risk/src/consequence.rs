@@ -44,7 +44,7 @@ pub struct ConsequenceInputs {
 }
 
 /// The category and how it was reached.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Consequence {
     pub category: Cof,
     /// The letter from the medium's hazard and the people nearby (project convention).
@@ -52,6 +52,7 @@ pub struct Consequence {
     /// The letter from the failure's cost (API 581 Part 5 Table 5.4 bands).
     pub financial: Option<Cof>,
     /// `given` when the caller named the category, else `derived`.
+    #[schema(value_type = String)]
     pub basis: &'static str,
 }
 

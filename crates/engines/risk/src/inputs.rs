@@ -114,6 +114,15 @@ pub struct InputSpec {
     pub kind: Kind,
     pub unit: Option<String>,
     pub description: Option<String>,
+    /// The physical limits of a number, and why.
+    pub bounds: Option<Bounds>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bounds {
+    pub min: f64,
+    pub max: f64,
+    pub why: String,
 }
 
 /// A value refused, naming the input.
@@ -140,6 +149,20 @@ impl InputSpec {
                     .as_f64()
                     .filter(|n| n.is_finite())
                     .ok_or_else(|| err("must be a number".into()))?;
+                if let Some(b) = &self.bounds
+                    && !(b.min..=b.max).contains(&n)
+                {
+                    return Err(err(format!(
+                        "{n} is outside {} to {}{} ({})",
+                        b.min,
+                        b.max,
+                        self.unit
+                            .as_deref()
+                            .map(|u| format!(" {u}"))
+                            .unwrap_or_default(),
+                        b.why
+                    )));
+                }
                 Value::Number(n)
             }
             Kind::Bool => Value::Bool(

@@ -32,7 +32,7 @@ pub mod ruleset;
 pub use assess::{Assessment, Fired, MechanismResult, RiskGrade, RuleSetRef};
 pub use condition::{Comparison, Condition, Op, Truth};
 pub use consequence::{Choice, Consequence, ConsequenceInputs, ConsequenceScheme};
-pub use inputs::{InputError, InputSpec, Inputs, Kind, Value};
+pub use inputs::{Bounds, InputError, InputSpec, Inputs, Kind, Value};
 pub use ruleset::{
     Adjust, Cof, Mechanism, Provenance, Rule, RuleSet, RuleSetError, Susceptibility,
 };

@@ -12,7 +12,7 @@ use crate::condition::{Condition, Op};
 use crate::inputs::{InputSpec, Kind};
 
 /// The five susceptibility levels, lowest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Susceptibility {
     None,
@@ -55,7 +55,7 @@ impl Susceptibility {
 }
 
 /// A consequence category, A (lowest) to E.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 pub enum Cof {
     A,
     B,
@@ -83,7 +83,7 @@ impl Cof {
 }
 
 /// Where a rule's claim comes from and how far it was checked.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Provenance {
     pub sources: Vec<String>,
     /// `verified`, `verified_secondary`, `unverified` or `project_convention`.
@@ -419,6 +419,51 @@ impl RuleSet {
         })
     }
 
+    /// Adds the physical limits of the numeric inputs (`refdata/risk_inputs.json`): every
+    /// numeric input needs them, and only numeric inputs take them.
+    pub fn with_bounds(mut self, bytes: &[u8]) -> Result<RuleSet, RuleSetError> {
+        let doc: Json =
+            serde_json::from_slice(bytes).map_err(|e| RuleSetError::Json(e.to_string()))?;
+        let mut check = Check(Vec::new());
+        let bounds = doc.get("bounds").and_then(Json::as_object);
+        if let Some(map) = bounds {
+            for name in map.keys() {
+                if !self
+                    .inputs
+                    .iter()
+                    .any(|i| &i.name == name && i.kind == Kind::Number)
+                {
+                    check.fail(format!(
+                        "bounds.{name}: not a numeric input of the rule set"
+                    ));
+                }
+            }
+        }
+        for spec in self.inputs.iter_mut().filter(|i| i.kind == Kind::Number) {
+            let b = bounds.and_then(|m| m.get(&spec.name));
+            let min = b.and_then(|b| b.get("min")).and_then(Json::as_f64);
+            let max = b.and_then(|b| b.get("max")).and_then(Json::as_f64);
+            match (min, max) {
+                (Some(min), Some(max)) if min < max => {
+                    spec.bounds = Some(crate::inputs::Bounds {
+                        min,
+                        max,
+                        why: b
+                            .and_then(|b| str_at(b, "why"))
+                            .unwrap_or_default()
+                            .to_owned(),
+                    });
+                }
+                _ => check.fail(format!("bounds.{}: min below max", spec.name)),
+            }
+        }
+        if check.0.is_empty() {
+            Ok(self)
+        } else {
+            Err(RuleSetError::Invalid(check.0))
+        }
+    }
+
     pub fn input(&self, name: &str) -> Option<&InputSpec> {
         self.inputs.iter().find(|i| i.name == name)
     }
@@ -515,6 +560,7 @@ fn read_inputs(doc: &Json, grades: &[String], check: &mut Check) -> Vec<InputSpe
             kind,
             unit: str_at(v, "unit").map(str::to_owned),
             description: str_at(v, "description").map(str::to_owned),
+            bounds: None,
         });
     }
     if out.is_empty() {

@@ -17,7 +17,15 @@ fn file() -> Vec<u8> {
 }
 
 fn rules() -> RuleSet {
-    RuleSet::load(&file()).unwrap()
+    let bounds = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../refdata/risk_inputs.json"
+    ))
+    .unwrap();
+    RuleSet::load(&file())
+        .unwrap()
+        .with_bounds(&bounds)
+        .unwrap()
 }
 
 /// What a solution knows about one input.
@@ -384,6 +392,12 @@ fn inputs_are_checked_by_name_and_kind() {
             "not one of",
         ),
         (json!({"grade": "5"}), "grade", "not a titanium grade"),
+        (json!({"ph": 20}), "ph", "outside -2 to 16"),
+        (
+            json!({"chloride_mg_l": -5}),
+            "chloride_mg_l",
+            "outside 0 to",
+        ),
     ] {
         let e = read(body.clone()).unwrap_err();
         assert_eq!(e.field, field, "{body}");

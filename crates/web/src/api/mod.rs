@@ -11,6 +11,7 @@ mod notifications;
 mod organizations;
 mod privacy;
 mod reference;
+mod risk;
 mod search;
 mod stats;
 mod webhooks;
@@ -45,6 +46,7 @@ use crate::state::AppState;
         (name = "privacy", description = "Desensitization of text and fields before sharing"),
         (name = "reference", description = "Reference data: regions and industries"),
         (name = "search", description = "Full-text search over every record type, with facets"),
+        (name = "risk", description = "The corrosion risk engine: titanium damage mechanisms, probability x consequence, four grades"),
     )
 )]
 struct ApiDoc;
@@ -159,6 +161,7 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(routes!(reference::industries))
         .routes(routes!(search::search))
         .routes(routes!(search::start_reindex, search::reindex_status))
+        .routes(routes!(risk::assess))
         .split_for_parts()
 }
 

@@ -12,6 +12,7 @@ mod notify;
 mod organizations;
 mod pages;
 mod privacy;
+mod risk;
 mod sealed;
 mod search;
 mod stats;
