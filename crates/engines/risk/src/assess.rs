@@ -62,6 +62,7 @@ pub struct Fired {
 pub struct MechanismResult {
     pub id: String,
     pub name: String,
+    pub name_zh: String,
     pub susceptibility: Susceptibility,
     /// An input a rule or an adjustment needed was missing: the result may be too low.
     pub incomplete: bool,
@@ -74,7 +75,9 @@ pub struct MechanismResult {
     /// Every source cited by what fired.
     pub sources: Vec<String>,
     pub mitigations: Vec<String>,
+    pub mitigations_zh: Vec<String>,
     pub inspection: Vec<String>,
+    pub inspection_zh: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -194,6 +197,7 @@ impl RuleSet {
         MechanismResult {
             id: m.id.clone(),
             name: m.name.clone(),
+            name_zh: m.name_zh.clone(),
             susceptibility: Susceptibility::from_rank(rank),
             incomplete: !missing.is_empty(),
             missing: missing.into_iter().collect(),
@@ -201,7 +205,9 @@ impl RuleSet {
             adjustments,
             sources,
             mitigations: m.mitigation.clone(),
+            mitigations_zh: m.mitigation_zh.clone(),
             inspection: m.inspection.clone(),
+            inspection_zh: m.inspection_zh.clone(),
         }
     }
 

@@ -120,6 +120,10 @@ pub struct Mechanism {
     pub adjust: Vec<Adjust>,
     pub mitigation: Vec<String>,
     pub inspection: Vec<String>,
+    /// The same in Chinese, once [`RuleSet::with_chinese`] has added them.
+    pub name_zh: String,
+    pub mitigation_zh: Vec<String>,
+    pub inspection_zh: Vec<String>,
 }
 
 /// The water content dry chlorine needs to keep titanium passive, by temperature.
@@ -379,6 +383,9 @@ impl RuleSet {
                 adjust,
                 mitigation: strings(m.get("mitigation")),
                 inspection: strings(m.get("inspection")),
+                name_zh: String::new(),
+                mitigation_zh: Vec::new(),
+                inspection_zh: Vec::new(),
             });
         }
         if mechanisms.is_empty() {
@@ -456,6 +463,51 @@ impl RuleSet {
                 }
                 _ => check.fail(format!("bounds.{}: min below max", spec.name)),
             }
+        }
+        if check.0.is_empty() {
+            Ok(self)
+        } else {
+            Err(RuleSetError::Invalid(check.0))
+        }
+    }
+
+    /// Adds the Chinese wording of mechanism names, mitigations and inspection methods
+    /// (`refdata/risk_model_zh.json`); every one of them must be there.
+    pub fn with_chinese(mut self, bytes: &[u8]) -> Result<RuleSet, RuleSetError> {
+        let doc: Json =
+            serde_json::from_slice(bytes).map_err(|e| RuleSetError::Json(e.to_string()))?;
+        let mut check = Check(Vec::new());
+        let phrase = |en: &str, check: &mut Check| -> String {
+            match doc
+                .pointer("/phrases")
+                .and_then(|p| p.get(en))
+                .and_then(Json::as_str)
+            {
+                Some(zh) if !zh.trim().is_empty() => zh.to_owned(),
+                _ => {
+                    check.fail(format!("phrases: no Chinese for {en:?}"));
+                    String::new()
+                }
+            }
+        };
+        for m in &mut self.mechanisms {
+            match doc
+                .pointer(&format!("/mechanisms/{}", m.id))
+                .and_then(Json::as_str)
+            {
+                Some(zh) if !zh.trim().is_empty() => m.name_zh = zh.to_owned(),
+                _ => check.fail(format!("mechanisms.{}: no Chinese name", m.id)),
+            }
+            m.mitigation_zh = m
+                .mitigation
+                .iter()
+                .map(|en| phrase(en, &mut check))
+                .collect();
+            m.inspection_zh = m
+                .inspection
+                .iter()
+                .map(|en| phrase(en, &mut check))
+                .collect();
         }
         if check.0.is_empty() {
             Ok(self)

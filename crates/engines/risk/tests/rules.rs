@@ -22,9 +22,16 @@ fn rules() -> RuleSet {
         "/../../../refdata/risk_inputs.json"
     ))
     .unwrap();
+    let zh = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../refdata/risk_model_zh.json"
+    ))
+    .unwrap();
     RuleSet::load(&file())
         .unwrap()
         .with_bounds(&bounds)
+        .unwrap()
+        .with_chinese(&zh)
         .unwrap()
 }
 
@@ -430,4 +437,49 @@ fn a_broken_rule_file_is_refused_with_every_problem_named() {
         assert!(text.contains(says), "{says} not in:\n{text}");
     }
     assert!(matches!(RuleSet::load(b"{"), Err(RuleSetError::Json(_))));
+}
+
+#[test]
+fn every_mechanism_speaks_chinese_and_a_missing_phrase_is_refused() {
+    let rs = rules();
+    for m in &rs.mechanisms {
+        assert!(!m.name_zh.is_empty(), "{}", m.id);
+        assert_eq!(m.mitigation_zh.len(), m.mitigation.len());
+        assert_eq!(m.inspection_zh.len(), m.inspection.len());
+    }
+    let hot = rs.assess(
+        &Inputs::new()
+            .with("temperature_c", 85.0)
+            .with("chloride_mg_l", 1000.0)
+            .with("crevice_present", true),
+        Cof::C,
+    );
+    let c = hot
+        .mechanisms
+        .iter()
+        .find(|m| m.id == "crevice_hot_chloride")
+        .unwrap();
+    assert!(c.name_zh.contains("缝隙腐蚀"));
+    assert!(c.mitigations_zh[0].contains("Gr 12"));
+
+    let zh = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../refdata/risk_model_zh.json"
+    ))
+    .unwrap();
+    let mut doc: Json = serde_json::from_slice(&zh).unwrap();
+    doc["phrases"]
+        .as_object_mut()
+        .unwrap()
+        .remove("metallography");
+    doc["mechanisms"].as_object_mut().unwrap().remove("mic");
+    let err = RuleSet::load(&file())
+        .unwrap()
+        .with_chinese(&serde_json::to_vec(&doc).unwrap())
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("\"metallography\"") && text.contains("mechanisms.mic"),
+        "{text}"
+    );
 }

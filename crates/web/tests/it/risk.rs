@@ -81,6 +81,16 @@ async fn any_signed_in_user_assesses_conditions_with_the_contracts_answer(app: T
             .contains(&json!("S8"))
     );
     assert!(!crevice(&hot)["mitigations"].as_array().unwrap().is_empty());
+    assert!(
+        crevice(&hot)["name_zh"]
+            .as_str()
+            .unwrap()
+            .contains("缝隙腐蚀")
+    );
+    assert_eq!(
+        crevice(&hot)["mitigations_zh"].as_array().unwrap().len(),
+        crevice(&hot)["mitigations"].as_array().unwrap().len()
+    );
     assert!(hot["pof_category"].as_u64() > cool["pof_category"].as_u64());
     assert_ne!(hot["risk_grade"], cool["risk_grade"]);
     assert_eq!(
