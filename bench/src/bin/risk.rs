@@ -75,7 +75,9 @@ fn body(rs: &RuleSet, sampler: &mut Sampler) -> Map<String, Json> {
                 } else {
                     let t = thresholds[pick(sampler, thresholds.len())];
                     let step = (t.abs() * 0.05).max(0.01);
-                    json!(t + step * (sampler.below(3) as f64 - 1.0))
+                    let x = t + step * (sampler.below(3) as f64 - 1.0);
+                    // Within the input's physical limits, as a real request would be.
+                    json!(spec.bounds.as_ref().map_or(x, |b| x.clamp(b.min, b.max)))
                 }
             }
         };
@@ -116,7 +118,7 @@ fn main() -> anyhow::Result<()> {
     report.setup(
         "inputs",
         format!(
-            "{} generated request bodies (seed {}), each declared input present with probability 0.8, numbers at, just below and just above the thresholds the rules use; {} bytes per body on average; one thread",
+            "{} generated request bodies (seed {}), each declared input present with probability 0.8, numbers at, just below and just above the thresholds the rules use (within the inputs' physical limits); {} bytes per body on average; one thread",
             fmt_int(bodies.len() as u64),
             args.seed,
             bytes / bodies.len()
