@@ -185,3 +185,27 @@ test('the operator rebuilds the search index and sees it finish, and search answ
   assert.equal(await total(), before, 'the rebuilt index answers as before');
   await engineer.close();
 });
+
+test('an engineer checks the risk of a brine heater and sees the grade rise with temperature', async () => {
+  const page = await demo.browser.newPage();
+  await signIn(page, demo.base, demo.account('enterprise'));
+  await page.click('a[href="/risk/self-check"]');
+  const assess = async (temperature) => {
+    await page.selectOption('#in-grade', '2');
+    await page.fill('#in-temperature_c', String(temperature));
+    await page.fill('#in-ph', '7');
+    await page.fill('#in-chloride_mg_l', '150000');
+    await page.selectOption('#in-crevice_present', 'yes');
+    await page.selectOption('#in-consequence_category', 'C');
+    await page.click('#risk-assess');
+    await page.waitForSelector('#risk-grade');
+    return page.getAttribute('#risk-grade', 'data-grade');
+  };
+  const cool = await assess(60);
+  const hot = await assess(85);
+  assert.notEqual(hot, cool, 'the grade changes between 60 and 85 °C');
+  const crevice = page.locator('[data-mechanism="crevice_hot_chloride"]');
+  assert.equal(await crevice.getAttribute('data-level'), '2');
+  assert.match(await crevice.textContent(), /缝隙腐蚀/);
+  await page.close();
+});

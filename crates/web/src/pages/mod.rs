@@ -12,6 +12,7 @@ mod jobs;
 mod notifications;
 mod operator;
 mod privacy;
+mod risk;
 mod search;
 
 use axum::Router;
@@ -113,6 +114,7 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
             post(equipment::delete_attachment),
         )
         .route("/privacy", get(privacy::form).post(privacy::run))
+        .route("/risk/self-check", get(risk::form).post(risk::run))
         .route("/search", get(search::search))
 }
 
@@ -311,6 +313,7 @@ fn nav_for(state: &AppState, auth: &Auth, lang: Lang, path: &str) -> Vec<NavItem
         if may_hold_equipment && state.gate.would_allow(&auth.caller, Action::Create, &probe) {
             items.push(("/equipment", "nav-equipment"));
         }
+        items.push(("/risk/self-check", "nav-risk"));
         if ticorr_platform::privacy::Privacy::may_use(&state.gate, &auth.caller) {
             items.push(("/privacy", "nav-privacy"));
         }

@@ -162,7 +162,97 @@ async fn bad_inputs_are_refused_naming_the_field(app: TestApp) {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
 
+async fn the_self_check_page_explains_a_grade_in_both_languages(app: TestApp) {
+    let org = app.org(OrgKind::Enterprise, &[]).await;
+    let who = app.person(org, Role::Member).await;
+    let cookie = format!("__Host-ticorr_session={}", who.token);
+    let page = app.get_with_cookies("/risk/self-check", &cookie).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(html.contains("id=\"in-temperature_c\""), "{html}");
+    let csrf = html
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let form = |t: &'static str| {
+        vec![
+            ("_csrf", csrf.clone()),
+            ("grade", "2".to_owned()),
+            ("temperature_c", t.to_owned()),
+            ("ph", "7".to_owned()),
+            ("chloride_mg_l", "150000".to_owned()),
+            ("crevice_present", "yes".to_owned()),
+            ("deposits_present", "no".to_owned()),
+            ("consequence_category", "C".to_owned()),
+        ]
+    };
+    let post = |pairs: Vec<(&'static str, String)>, cookie: String| {
+        let app = &app;
+        async move {
+            let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.post_form("/risk/self-check", &cookie, &pairs).await
+        }
+    };
+    let hot = post(form("85"), cookie.clone()).await;
+    assert_eq!(hot.status, StatusCode::OK);
+    let zh = hot.text();
+    assert!(
+        zh.contains("data-mechanism=\"crevice_hot_chloride\""),
+        "{zh}"
+    );
+    assert!(zh.contains("热氯化物介质中的缝隙腐蚀"), "{zh}");
+    assert!(zh.contains("CR2"), "the rule that fired is shown");
+    assert!(zh.contains("value=\"85\""), "the form keeps what was typed");
+    let grade_of = |html: &str| {
+        html.split("data-grade=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap()
+            .to_owned()
+    };
+    let cool = post(form("60"), cookie.clone()).await.text();
+    // Crevice corrosion: medium (level 2) at 85 °C, none at 60 °C.
+    assert!(
+        zh.contains("data-mechanism=\"crevice_hot_chloride\" data-level=\"2\""),
+        "{zh}"
+    );
+    assert!(
+        cool.contains("data-mechanism=\"crevice_hot_chloride\" data-level=\"0\""),
+        "{cool}"
+    );
+    assert_ne!(
+        grade_of(&zh),
+        grade_of(&cool),
+        "the grade changes with the temperature"
+    );
+    let en = post(form("85"), format!("{cookie}; ticorr_lang=en"))
+        .await
+        .text();
+    assert!(en.contains("Crevice / under-deposit corrosion"), "{en}");
+    assert!(en.contains("Gr 12 or Pd/Ru grades above 70 C"), "{en}");
+
+    // A typo and a missing consequence are explained on the page, with the input kept.
+    let mut bad = form("85");
+    bad[2].1 = "hot".to_owned();
+    let res = post(bad, cookie.clone()).await.text();
+    assert!(res.contains("id=\"risk-error\""), "{res}");
+    assert!(res.contains("value=\"hot\""));
+    let mut none = form("85");
+    none.pop();
+    let res = post(none, cookie.clone()).await.text();
+    assert!(res.contains("id=\"risk-error\""), "{res}");
+    assert!(
+        app.get("/risk/self-check", None)
+            .await
+            .status
+            .is_redirection()
+    );
+}
+
 ticorr_test_support::on_both_engines!(
+    the_self_check_page_explains_a_grade_in_both_languages,
     any_signed_in_user_assesses_conditions_with_the_contracts_answer,
     the_consequence_is_derived_when_not_given,
     bad_inputs_are_refused_naming_the_field,
