@@ -27,7 +27,9 @@ fn candidates(rs: &RuleSet) -> BTreeMap<String, Vec<Value>> {
             Kind::Enum(v) | Kind::Grade(v) => v.iter().map(|s| Value::Text(s.clone())).collect(),
             Kind::Text => vec![Value::Text("other".into())],
             Kind::Number => {
-                let mut xs = vec![0.0];
+                // Inputs the rules read only through a derived value (water in chlorine)
+                // get a spread of their own.
+                let mut xs = vec![0.0, 0.5, 1.0, 1.5, 2.0, 5.0];
                 for t in rs.thresholds(&spec.name) {
                     let step = (t.abs() * 0.05).max(0.01);
                     xs.extend([t - step, t, t + step]);
@@ -102,8 +104,88 @@ fn partial(full: &Inputs, keep: &[bool]) -> Inputs {
     p
 }
 
+/// (mechanism, input, harsher direction) from `refdata/risk_monotone.json`.
+fn monotone() -> Vec<(String, String, String)> {
+    let text = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../refdata/risk_monotone.json"
+    ))
+    .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&text).unwrap();
+    doc["declarations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let s = |k: &str| d[k].as_str().unwrap().to_owned();
+            (s("mechanism"), s("input"), s("harsher"))
+        })
+        .collect()
+}
+
+/// The value of `input` one step harsher than `v` among the candidates, if any.
+fn harsher(cands: &[Value], v: &Value, direction: &str) -> Option<Value> {
+    match (v, direction) {
+        (Value::Bool(false), "true") => Some(Value::Bool(true)),
+        (Value::Number(x), "higher") => cands
+            .iter()
+            .find(|c| matches!(c, Value::Number(y) if y > x))
+            .cloned(),
+        (Value::Number(x), "lower") => cands
+            .iter()
+            .rev()
+            .find(|c| matches!(c, Value::Number(y) if y < x))
+            .cloned(),
+        _ => None,
+    }
+}
+
+#[test]
+fn every_monotone_declaration_names_a_mechanism_and_an_input_it_reads() {
+    let rs = rules();
+    for (mechanism, input, direction) in monotone() {
+        let m = rs
+            .mechanism(&mechanism)
+            .unwrap_or_else(|| panic!("{mechanism}"));
+        let reads = m
+            .rules
+            .iter()
+            .map(|r| &r.when)
+            .chain(m.adjust.iter().map(|a| &a.when))
+            .flat_map(|c| c.params())
+            .any(|p| {
+                p == input
+                    || (input == "water_in_chlorine_wt_pct" || input == "temperature_c")
+                        && p == "chlorine_water_margin_wt_pct"
+            });
+        assert!(reads, "{mechanism} does not read {input}");
+        assert!(["higher", "lower", "true"].contains(&direction.as_str()));
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// A harsher value of a declared input never lowers the mechanism's susceptibility.
+    #[test]
+    fn a_harsher_input_never_lowers_a_monotone_mechanism((full, _) in conditions()) {
+        let rs = rules();
+        let cands = candidates(&rs);
+        let base = rs.assess(&full, Cof::C);
+        for (mechanism, input, direction) in monotone() {
+            let Some(v) = full.get(&input) else { continue };
+            let Some(worse) = harsher(&cands[&input], v, &direction) else { continue };
+            let mut h = full.clone();
+            h.set(input.clone(), worse.clone());
+            let after = rs.assess(&h, Cof::C);
+            let s = |a: &ticorr_risk::Assessment| a.mechanisms.iter().find(|m| m.id == mechanism).unwrap().susceptibility;
+            prop_assert!(
+                s(&after) >= s(&base),
+                "{} fell from {:?} to {:?} when {} went from {:?} to {:?}",
+                mechanism, s(&base), s(&after), input, v, worse
+            );
+        }
+    }
 
     /// A result no missing input could change is final: filling in the rest of the
     /// conditions leaves every complete mechanism as it was.
