@@ -18,6 +18,7 @@
 //! cargo run --release -p ticorr-bench --bin risk -- --inputs 1000 --passes 3 --no-record
 //! ```
 
+use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -57,7 +58,12 @@ struct Args {
 }
 
 /// One request body: each declared input with probability 0.8.
-fn body(rs: &RuleSet, sampler: &mut Sampler) -> Map<String, Json> {
+/// `thresholds`: each numeric input's thresholds, read once from the rule set.
+fn body(
+    rs: &RuleSet,
+    thresholds: &BTreeMap<String, Vec<f64>>,
+    sampler: &mut Sampler,
+) -> Map<String, Json> {
     let mut out = Map::new();
     for spec in &rs.inputs {
         if sampler.below(10) >= 8 {
@@ -69,7 +75,7 @@ fn body(rs: &RuleSet, sampler: &mut Sampler) -> Map<String, Json> {
             Kind::Enum(values) | Kind::Grade(values) => json!(values[pick(sampler, values.len())]),
             Kind::Text => json!("other"),
             Kind::Number => {
-                let thresholds = rs.thresholds(&spec.name);
+                let thresholds = &thresholds[&spec.name];
                 if thresholds.is_empty() {
                     json!(sampler.below(100))
                 } else {
@@ -97,9 +103,14 @@ fn main() -> anyhow::Result<()> {
 
     let loads = repeat(20, load);
     let rs = load()?;
+    let thresholds: BTreeMap<String, Vec<f64>> = rs
+        .inputs
+        .iter()
+        .map(|i| (i.name.clone(), rs.thresholds(&i.name)))
+        .collect();
     let mut sampler = Sampler::new(args.seed);
     let bodies: Vec<String> = (0..args.inputs)
-        .map(|_| Json::Object(body(&rs, &mut sampler)).to_string())
+        .map(|_| Json::Object(body(&rs, &thresholds, &mut sampler)).to_string())
         .collect();
     let bytes: usize = bodies.iter().map(String::len).sum();
     report.setup(

@@ -4,7 +4,8 @@
 
 use std::sync::LazyLock;
 
-use ticorr_risk::{ConsequenceScheme, RuleSet};
+use serde_json::{Map, Value as Json};
+use ticorr_risk::{Assessment, Cof, Consequence, ConsequenceScheme, InputError, RuleSet};
 
 const RULES: &[u8] = include_bytes!("../../../refdata/risk_model.json");
 const BOUNDS: &[u8] = include_bytes!("../../../refdata/risk_inputs.json");
@@ -33,4 +34,62 @@ static RISK: LazyLock<Result<Risk, String>> = LazyLock::new(|| {
 /// The risk engine, or why its files are invalid.
 pub fn load() -> Result<&'static Risk, String> {
     RISK.as_ref().map_err(Clone::clone)
+}
+
+/// What a caller says about the consequences of a failure, unchecked.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ConsequenceAnswers<'a> {
+    pub category: Option<&'a str>,
+    pub medium_hazard: Option<&'a str>,
+    pub people_nearby: Option<&'a str>,
+    pub failure_cost_usd: Option<&'a Json>,
+}
+
+impl Risk {
+    /// Checks a request and assesses it, as the API and the self-check page both do. An
+    /// error names the field: `inputs.<name>`, `consequence_category` or
+    /// `consequence.<name>`.
+    pub fn assess_request(
+        &self,
+        inputs: &Map<String, Json>,
+        answers: ConsequenceAnswers<'_>,
+    ) -> Result<(Assessment, Consequence), InputError> {
+        let field = |prefix: &str, e: InputError| InputError {
+            field: format!("{prefix}{}", e.field),
+            message: e.message,
+        };
+        let inputs = self
+            .rules
+            .read_inputs(inputs)
+            .map_err(|e| field("inputs.", e))?;
+        let category_error = |message: String| InputError {
+            field: "consequence_category".into(),
+            message,
+        };
+        let given = answers
+            .category
+            .map(|c| {
+                Cof::parse(c)
+                    .ok_or_else(|| category_error(format!("{c:?} is not one of A, B, C, D, E")))
+            })
+            .transpose()?;
+        let told = self
+            .consequence
+            .read(
+                answers.medium_hazard,
+                answers.people_nearby,
+                answers.failure_cost_usd,
+            )
+            .map_err(|e| field("consequence.", e))?;
+        let consequence = self.consequence.category(given, &told).ok_or_else(|| {
+            category_error(
+                "give the category (A to E), or the consequence: medium_hazard and people_nearby, or failure_cost_usd"
+                    .into(),
+            )
+        })?;
+        Ok((
+            self.rules.assess(&inputs, consequence.category),
+            consequence,
+        ))
+    }
 }

@@ -633,41 +633,43 @@ fn scopes(gate: &Gate, caller: &Caller, kind: &'static str) -> Vec<Scope> {
     out
 }
 
+/// The feed's highest number and the highest number pruned, in one statement.
+const FEED_STATE: &str = "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) AS m, \
+       (SELECT upto FROM search_outbox_pruned WHERE id = 1) AS p \
+     FROM search_outbox";
+
+/// (highest number, highest pruned) from a row of [`FEED_STATE`].
+fn feed_state(row: &sqlx::any::AnyRow) -> Result<(i64, i64), sqlx::Error> {
+    let pruned: Option<i64> = row.try_get("p")?;
+    Ok((row.try_get("m")?, pruned.unwrap_or(0)))
+}
+
 /// The highest feed position visible now, committed or not in order (a cheap test for
 /// "nothing new" before [`committed_horizon`]), and the highest position pruned.
 async fn latest(db: &Db) -> Result<(i64, i64), sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) AS m, \
-           (SELECT upto FROM search_outbox_pruned WHERE id = 1) AS p \
-         FROM search_outbox",
-    )
-    .fetch_one(db.pool())
-    .await?;
-    let pruned: Option<i64> = row.try_get("p")?;
-    Ok((row.try_get("m")?, pruned.unwrap_or(0)))
+    feed_state(&sqlx::query(FEED_STATE).fetch_one(db.pool()).await?)
 }
 
 /// The highest feed position below which every row is committed. On PostgreSQL a writer
 /// holds its row's number uncommitted until its transaction ends, so a later number can
 /// commit first; a SHARE lock on the feed waits for the writers in flight and keeps new
 /// ones out for the instant it takes to read the maximum. SQLite has one writer at a time.
+/// With every row pruned the feed is empty, but what was pruned was committed, so the
+/// pruned mark counts too.
 async fn committed_horizon(db: &Db) -> Result<i64, sqlx::Error> {
-    let max = "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) AS m FROM search_outbox";
-    let committed: i64 = match db.engine() {
-        Engine::Sqlite => sqlx::query(max).fetch_one(db.pool()).await?.try_get("m")?,
+    let (max, pruned) = match db.engine() {
+        Engine::Sqlite => latest(db).await?,
         Engine::Postgres => {
             let mut tx = db.pool().begin().await?;
             sqlx::query("LOCK TABLE search_outbox IN SHARE MODE")
                 .execute(&mut *tx)
                 .await?;
-            let m: i64 = sqlx::query(max).fetch_one(&mut *tx).await?.try_get("m")?;
+            let state = feed_state(&sqlx::query(FEED_STATE).fetch_one(&mut *tx).await?)?;
             tx.commit().await?;
-            m
+            state
         }
     };
-    // With every row pruned the feed is empty, but what was pruned was committed.
-    let (_, pruned) = latest(db).await?;
-    Ok(committed.max(pruned))
+    Ok(max.max(pruned))
 }
 
 #[cfg(test)]

@@ -556,6 +556,7 @@ risk-hazard = Hazard of the medium
 risk-people = People nearby
 risk-cost = Cost of one failure (repair and lost production), US dollars
 risk-assess = Assess
+risk-yes-no = must be yes, no or not known
 risk-not-a-number = must be a number
 risk-need-consequence = Give the consequence category, or the hazard of the medium and the people nearby, or the cost of a failure.
 risk-result = Result

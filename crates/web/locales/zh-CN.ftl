@@ -546,6 +546,7 @@ risk-hazard = 介质危害
 risk-people = 附近人员
 risk-cost = 一次失效的损失（维修和停产），美元
 risk-assess = 评估
+risk-yes-no = 须为“是”“否”或“不清楚”
 risk-not-a-number = 须为数字
 risk-need-consequence = 请给出后果等级，或介质危害和附近人员情况，或一次失效的损失。
 risk-result = 结果

@@ -141,36 +141,9 @@ impl Condition {
 
     pub fn eval(&self, inputs: &Inputs) -> Truth {
         match self {
-            Condition::All { all } => {
-                let mut missing = BTreeSet::new();
-                for c in all {
-                    match c.eval(inputs) {
-                        Truth::False => return Truth::False,
-                        Truth::Unknown(m) => missing.extend(m),
-                        Truth::True => {}
-                    }
-                }
-                if missing.is_empty() {
-                    Truth::True
-                } else {
-                    Truth::Unknown(missing)
-                }
-            }
-            Condition::Any { any } => {
-                let mut missing = BTreeSet::new();
-                for c in any {
-                    match c.eval(inputs) {
-                        Truth::True => return Truth::True,
-                        Truth::Unknown(m) => missing.extend(m),
-                        Truth::False => {}
-                    }
-                }
-                if missing.is_empty() {
-                    Truth::False
-                } else {
-                    Truth::Unknown(missing)
-                }
-            }
+            // `all` is decided by the first false part, `any` by the first true one.
+            Condition::All { all } => combine(all, inputs, false),
+            Condition::Any { any } => combine(any, inputs, true),
             Condition::Compare(c) => c.eval(inputs),
         }
     }
@@ -237,6 +210,24 @@ impl Comparison {
             _ => false,
         };
         truth(holds)
+    }
+}
+
+/// Kleene's `all` (`decisive` false) or `any` (`decisive` true): the first part equal to
+/// `decisive` settles it; otherwise unknown parts make it unknown, naming their inputs.
+fn combine(parts: &[Condition], inputs: &Inputs, decisive: bool) -> Truth {
+    let mut missing = BTreeSet::new();
+    for c in parts {
+        match c.eval(inputs) {
+            Truth::Unknown(m) => missing.extend(m),
+            t if (t == Truth::True) == decisive => return t,
+            _ => {}
+        }
+    }
+    if missing.is_empty() {
+        truth(!decisive)
+    } else {
+        Truth::Unknown(missing)
     }
 }
 

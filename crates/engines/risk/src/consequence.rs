@@ -63,11 +63,7 @@ impl ConsequenceScheme {
             serde_json::from_slice(bytes).map_err(|e| RuleSetError::Json(e.to_string()))?;
         let mut problems = Vec::new();
         let choices = |key: &str, problems: &mut Vec<String>| -> Vec<Choice> {
-            let list: Vec<Choice> = doc
-                .get(key)
-                .and_then(Json::as_array)
-                .into_iter()
-                .flatten()
+            let list: Vec<Choice> = crate::ruleset::items(&doc, key)
                 .filter_map(|c| {
                     Some(Choice {
                         id: c.get("id")?.as_str()?.to_owned(),
@@ -117,7 +113,7 @@ impl ConsequenceScheme {
                 .and_then(Json::as_str)
                 .unwrap_or_default()
                 .to_owned(),
-            sha256: hex(&Sha256::digest(bytes)),
+            sha256: hex::encode(Sha256::digest(bytes)),
             basis: doc
                 .get("basis")
                 .and_then(Json::as_str)
@@ -202,8 +198,4 @@ impl ConsequenceScheme {
             basis: "derived",
         })
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -2,7 +2,6 @@
 //! server never assesses with a rule set it only half understood.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -215,6 +214,11 @@ fn str_at<'a>(v: &'a Json, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Json::as_str)
 }
 
+/// The elements of the list under `key` (none when it is absent or not a list).
+pub(crate) fn items<'a>(v: &'a Json, key: &str) -> impl Iterator<Item = &'a Json> {
+    v.get(key).and_then(Json::as_array).into_iter().flatten()
+}
+
 fn strings(v: Option<&Json>) -> Vec<String> {
     match v {
         Some(Json::Array(a)) => a
@@ -232,12 +236,7 @@ impl RuleSet {
         let doc: Json =
             serde_json::from_slice(bytes).map_err(|e| RuleSetError::Json(e.to_string()))?;
         let mut check = Check(Vec::new());
-        let sha256 = Sha256::digest(bytes)
-            .iter()
-            .fold(String::with_capacity(64), |mut s, b| {
-                let _ = write!(s, "{b:02x}");
-                s
-            });
+        let sha256 = hex::encode(Sha256::digest(bytes));
         let version = str_at(&doc, "schema_version")
             .unwrap_or_default()
             .to_owned();
@@ -262,12 +261,7 @@ impl RuleSet {
             inputs.iter().map(|i| (i.name.as_str(), &i.kind)).collect();
         const NUMBER: Kind = Kind::Number;
         const TEXT: Kind = Kind::Text;
-        for d in doc
-            .get("derived_inputs")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for d in items(&doc, "derived_inputs") {
             let name = str_at(d, "name").unwrap_or_default();
             match DERIVED.iter().find(|(n, _)| *n == name) {
                 Some(("grade_family", _)) => {
@@ -286,13 +280,7 @@ impl RuleSet {
         let mut mechanisms = Vec::new();
         let mut water_curve = None;
         let mut mech_ids = BTreeSet::new();
-        for (i, m) in doc
-            .get("mechanisms")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
+        for (i, m) in items(&doc, "mechanisms").enumerate() {
             let id = str_at(m, "id").unwrap_or_default().to_owned();
             let at = format!(
                 "mechanisms[{}]",
@@ -316,13 +304,7 @@ impl RuleSet {
                 water_curve = read_curve(curve, &at, &mut check);
             }
             let mut rules = Vec::new();
-            for (j, r) in m
-                .get("rules")
-                .and_then(Json::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
+            for (j, r) in items(m, "rules").enumerate() {
                 let Some((rid, when, prov)) = read_step(
                     r,
                     &format!("{at}.rules[{j}]"),
@@ -348,13 +330,7 @@ impl RuleSet {
                 check.fail(format!("{at}: no rules"));
             }
             let mut adjust = Vec::new();
-            for (j, a) in m
-                .get("adjust")
-                .and_then(Json::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
+            for (j, a) in items(m, "adjust").enumerate() {
                 let Some((aid, when, prov)) = read_step(
                     a,
                     &format!("{at}.adjust[{j}]"),
@@ -576,13 +552,7 @@ fn read_families(doc: &Json, check: &mut Check) -> BTreeMap<String, Vec<String>>
 
 fn read_inputs(doc: &Json, grades: &[String], check: &mut Check) -> Vec<InputSpec> {
     let mut out: Vec<InputSpec> = Vec::new();
-    for (i, v) in doc
-        .get("inputs")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, v) in items(doc, "inputs").enumerate() {
         let Some(name) = str_at(v, "name") else {
             check.fail(format!("inputs[{i}]: missing name"));
             continue;
@@ -622,11 +592,7 @@ fn read_inputs(doc: &Json, grades: &[String], check: &mut Check) -> Vec<InputSpe
 }
 
 fn read_curve(v: &Json, at: &str, check: &mut Check) -> Option<WaterCurve> {
-    let points: Vec<(f64, f64)> = v
-        .get("points")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
+    let points: Vec<(f64, f64)> = items(v, "points")
         .filter_map(|p| {
             Some((
                 p.get("temperature_c")?.as_f64()?,
@@ -735,13 +701,7 @@ fn read_financial(doc: &Json, check: &mut Check) -> Option<FinancialBands> {
     let at = "consequence_of_failure.exchanger_bundle_financial";
     let table = doc.pointer("/consequence_of_failure/exchanger_bundle_financial")?;
     let mut bands = Vec::new();
-    for (i, c) in table
-        .get("categories")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, c) in items(table, "categories").enumerate() {
         let letter = str_at(c, "category").and_then(Cof::parse);
         let max = c.pointer("/usd/max_incl").and_then(Json::as_f64);
         match letter {

@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use ticorr_kernel::FieldErrors;
-use ticorr_risk::{Assessment, Cof, Consequence, InputError};
+use ticorr_platform::risk::ConsequenceAnswers;
+use ticorr_risk::{Assessment, Consequence};
 
 use crate::auth::ApiPerson;
 use crate::error::{ApiError, Problem};
@@ -44,12 +45,6 @@ pub struct AssessResponse {
     pub consequence: Consequence,
 }
 
-fn invalid(field: &str, e: InputError) -> ApiError {
-    let mut f = FieldErrors::new();
-    f.add(field, "invalid", e.message);
-    ApiError::Invalid(f)
-}
-
 /// Assesses a set of conditions: every titanium damage mechanism of the rule file, the
 /// probability category from the worst one, the consequence category given or derived, and
 /// the grade from the matrix, with the rules that fired, their sources, what would lower
@@ -73,44 +68,18 @@ pub async fn assess(
     Json(req): Json<AssessRequest>,
 ) -> Result<Json<AssessResponse>, ApiError> {
     let risk = ticorr_platform::risk::load().map_err(ApiError::internal)?;
-    let inputs = risk
-        .rules
-        .read_inputs(&req.inputs)
-        .map_err(|e| invalid(&format!("inputs.{}", e.field), e))?;
-    let given = match req.consequence_category.as_deref() {
-        None => None,
-        Some(c) => Some(Cof::parse(c).ok_or_else(|| {
-            invalid(
-                "consequence_category",
-                InputError {
-                    field: "consequence_category".into(),
-                    message: format!("{c:?} is not one of A, B, C, D, E"),
-                },
-            )
-        })?),
-    };
     let c = req.consequence.unwrap_or_default();
-    let consequence_inputs = risk
-        .consequence
-        .read(
-            c.medium_hazard.as_deref(),
-            c.people_nearby.as_deref(),
-            c.failure_cost_usd.as_ref(),
-        )
-        .map_err(|e| invalid(&format!("consequence.{}", e.field), e))?;
-    let consequence = risk
-        .consequence
-        .category(given, &consequence_inputs)
-        .ok_or_else(|| {
-            invalid(
-                "consequence_category",
-                InputError {
-                    field: "consequence_category".into(),
-                    message: "give the category (A to E), or the consequence: medium_hazard and people_nearby, or failure_cost_usd".into(),
-                },
-            )
-        })?;
-    let assessment = risk.rules.assess(&inputs, consequence.category);
+    let answers = ConsequenceAnswers {
+        category: req.consequence_category.as_deref(),
+        medium_hazard: c.medium_hazard.as_deref(),
+        people_nearby: c.people_nearby.as_deref(),
+        failure_cost_usd: c.failure_cost_usd.as_ref(),
+    };
+    let (assessment, consequence) = risk.assess_request(&req.inputs, answers).map_err(|e| {
+        let mut f = FieldErrors::new();
+        f.add(&e.field, "invalid", e.message);
+        ApiError::Invalid(f)
+    })?;
     Ok(Json(AssessResponse {
         assessment,
         consequence,

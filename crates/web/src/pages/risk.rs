@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value as Json};
-use ticorr_platform::risk::Risk;
+use ticorr_platform::risk::{ConsequenceAnswers, Risk};
 use ticorr_risk::{Assessment, Cof, Consequence, Kind, MechanismResult, Susceptibility};
 
 use super::{CsrfForm, PageCtx, render};
@@ -245,48 +245,51 @@ pub async fn run(form: CsrfForm<serde::de::IgnoredAny>) -> Response {
 
 /// The typed text as the engine's inputs, assessed.
 fn assess(ctx: &PageCtx, risk: &Risk, values: &Map<String, Json>) -> Result<ResultView, String> {
+    let not_a_number = |label: String| format!("{label}: {}", ctx.t("risk-not-a-number"));
+    let number = |text: &str| {
+        text.replace(',', "")
+            .parse::<f64>()
+            .ok()
+            .and_then(|n| serde_json::Number::from_f64(n).map(Json::Number))
+    };
+    // The form's text as the API's JSON values; the platform checks them the same way.
     let mut inputs = Map::new();
     for spec in &risk.rules.inputs {
         let Some(text) = values.get(&spec.name).and_then(Json::as_str) else {
             continue;
         };
-        let label = ctx.t(&format!("risk-in-{}", spec.name));
+        let label = || ctx.t(&format!("risk-in-{}", spec.name));
         let value = match spec.kind {
-            Kind::Bool => Json::Bool(text == "yes"),
-            Kind::Number => text
-                .replace(',', "")
-                .parse::<f64>()
-                .ok()
-                .and_then(|n| serde_json::Number::from_f64(n).map(Json::Number))
-                .ok_or_else(|| format!("{label}: {}", ctx.t("risk-not-a-number")))?,
+            Kind::Bool => match text {
+                "yes" => Json::Bool(true),
+                "no" => Json::Bool(false),
+                _ => return Err(format!("{}: {}", label(), ctx.t("risk-yes-no"))),
+            },
+            Kind::Number => number(text).ok_or_else(|| not_a_number(label()))?,
             _ => Json::String(text.to_owned()),
         };
         inputs.insert(spec.name.clone(), value);
     }
-    let field_label = |field: &str| ctx.t(&format!("risk-in-{field}"));
-    let inputs = risk
-        .rules
-        .read_inputs(&inputs)
-        .map_err(|e| format!("{}: {}", field_label(&e.field), e.message))?;
     let text = |k: &str| values.get(k).and_then(Json::as_str);
-    let given = text("consequence_category").and_then(Cof::parse);
     let cost = text("failure_cost_usd")
-        .map(|c| {
-            c.replace(',', "")
-                .parse::<f64>()
-                .map(Json::from)
-                .map_err(|_| format!("{}: {}", ctx.t("risk-cost"), ctx.t("risk-not-a-number")))
-        })
+        .map(|c| number(c).ok_or_else(|| not_a_number(ctx.t("risk-cost"))))
         .transpose()?;
-    let c = risk
-        .consequence
-        .read(text("medium_hazard"), text("people_nearby"), cost.as_ref())
-        .map_err(|e| e.to_string())?;
-    let consequence = risk
-        .consequence
-        .category(given, &c)
-        .ok_or_else(|| ctx.t("risk-need-consequence"))?;
-    let a = risk.rules.assess(&inputs, consequence.category);
+    let answers = ConsequenceAnswers {
+        category: text("consequence_category"),
+        medium_hazard: text("medium_hazard"),
+        people_nearby: text("people_nearby"),
+        failure_cost_usd: cost.as_ref(),
+    };
+    let (a, consequence) = risk.assess_request(&inputs, answers).map_err(|e| {
+        let label = match e.field.split_once('.') {
+            Some(("inputs", name)) => ctx.t(&format!("risk-in-{name}")),
+            Some((_, "medium_hazard")) => ctx.t("risk-hazard"),
+            Some((_, "people_nearby")) => ctx.t("risk-people"),
+            Some((_, "failure_cost_usd")) => ctx.t("risk-cost"),
+            _ => return ctx.t("risk-need-consequence"),
+        };
+        format!("{label}: {}", e.message)
+    })?;
     Ok(view(ctx, &a, &consequence))
 }
 
