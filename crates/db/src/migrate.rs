@@ -46,6 +46,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(10, "0010_notifications"),
     migration!(11, "0011_attachments"),
     migration!(12, "0012_search_feed_pruning"),
+    migration!(13, "0013_risk_assessments"),
 ];
 
 /// What a run of the migrations did.

@@ -8,10 +8,15 @@
 //! pressure and commissioning date are drawn from plausible distributions that depend on
 //! the conditions (more Pd/Ru/Ni-Mo grades in hot chloride and reducing acids). Values
 //! are finally held inside the registry's own plausibility bounds (`FIELDS`).
+//!
+//! The risk model's other inputs (chlorine gas, methanol, HF, HCl …) and what a failure
+//! would cost or harm are read from the medium's words, then drawn from a generator of
+//! their own (seeded by the item's identity), so adding them left every other value of
+//! the demo as it was.
 
 use std::collections::HashMap;
 
-use rand::RngExt;
+use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use ticorr_equipment::{FIELDS, ValidEquipment};
 use ticorr_kernel::equipment::{EquipmentType, GalvanicPartner, TitaniumGrade};
@@ -623,9 +628,17 @@ pub(crate) fn generate(
             *n += 1;
             // Six items to a plant area: tags E-101 … E-106, E-201 …
             let area = index / 6 + 1;
+            let tag = format!("{}-{area}{:02}", tag_prefix(kind), index % 6 + 1);
+            let name = format!("{n}#{base}");
+            let mut side = ChaCha8Rng::seed_from_u64(fnv1a(&format!(
+                "{}|{profile_key}|{tag}|{name}",
+                owner.region
+            )));
+            let words = format!("{medium_en} {}", service.description);
+            let risk = risk_side(&mut side, profile_key, kind, &words, galvanic_partner);
             ValidEquipment {
-                tag: format!("{}-{area}{:02}", tag_prefix(kind), index % 6 + 1),
-                name: format!("{n}#{base}"),
+                tag,
+                name,
                 equipment_type: kind,
                 grade,
                 level,
@@ -646,9 +659,198 @@ pub(crate) fn generate(
                 cp_potential_v_sce,
                 crevice_present,
                 deposits_present,
+                service_conditions: risk.conditions,
+                medium_hazard: risk.hazard,
+                people_nearby: risk.people,
+                failure_cost_usd: risk.cost,
+                consequence_category: None,
             }
         })
         .collect()
+}
+
+/// FNV-1a, a stable hash to seed an item's own generator from its identity.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// The risk model's other inputs and the consequence answers of one item.
+struct RiskSide {
+    conditions: serde_json::Map<String, serde_json::Value>,
+    hazard: Option<String>,
+    people: Option<String>,
+    cost: Option<f64>,
+}
+
+/// Reads the medium's words (English, from the reference profiles) for what the risk
+/// model asks beyond the basic conditions. About one answer in ten is left unknown, as an
+/// owner would leave it; a measured corrosion rate exists for a minority of items.
+fn risk_side(
+    rng: &mut ChaCha8Rng,
+    profile_key: &str,
+    kind: EquipmentType,
+    words: &str,
+    galvanic: Option<GalvanicPartner>,
+) -> RiskSide {
+    let w = words.to_lowercase();
+    let has = |keys: &[&str]| keys.iter().any(|k| w.contains(k));
+    let mut c = serde_json::Map::new();
+    let chlorine = has(&["chlorine gas", "wet chlorine"]);
+    answer(rng, &mut c, "chlorine_gas", chlorine.into());
+    if chlorine {
+        // Wet chlorine coolers run with the gas saturated with water.
+        let v = in_range(rng, (0.3, 2.0), 0.05);
+        answer(rng, &mut c, "water_in_chlorine_wt_pct", v.into());
+    }
+    let methanol = has(&["methanol"]);
+    answer(rng, &mut c, "methanol_service", methanol.into());
+    if methanol {
+        let acid = has(&["acid", "halide"]);
+        answer(rng, &mut c, "acid_halide_in_methanol", acid.into());
+        let v = in_range(rng, (0.5, 5.0), 0.1);
+        answer(rng, &mut c, "water_in_methanol_wt_pct", v.into());
+    }
+    let hf = if has(&["hf/", "hf ", "hydrofluoric", "hf in"]) {
+        in_range(rng, (0.5, 5.0), 0.1)
+    } else {
+        0.0
+    };
+    answer(rng, &mut c, "hf_wt_pct", hf.into());
+    let hcl = has(&["hcl", "hydrochloric"]);
+    let normality = if hcl {
+        in_range(rng, (0.05, 3.0), 0.05)
+    } else {
+        0.0
+    };
+    answer(rng, &mut c, "hcl_normality", normality.into());
+    let oxidizing = has(&[
+        "nitric",
+        "chlorate",
+        "hypochlorite",
+        "chlorine",
+        "oxygen",
+        "ferric",
+    ]);
+    answer(rng, &mut c, "oxidizing_species_present", oxidizing.into());
+    let complexing = has(&["leach", "the ore", "ferric"]);
+    answer(rng, &mut c, "complexing_cations_al_fe3", complexing.into());
+    answer(rng, &mut c, "h2s_high", has(&["h2s"]).into());
+    let solids = has(&["slurr", "solids", "crystal", "sand"]);
+    answer(rng, &mut c, "solids_present", solids.into());
+    let plating = profile_key.contains("plating") || has(&["plating", "anodiz", "electrolyte"]);
+    let anodic = plating && rng.random_bool(0.3);
+    answer(rng, &mut c, "anodic_or_stray_current", anodic.into());
+    let rfna = has(&["fuming nitric", "n2o4"]);
+    answer(rng, &mut c, "rfna_or_n2o4_service", rfna.into());
+    if has(&["oxygen-fed", "oxygen fed"]) {
+        let v = in_range(rng, (100.0, 1500.0), 10.0);
+        answer(rng, &mut c, "oxygen_partial_pressure_kpa", v.into());
+    }
+    if galvanic.is_some_and(|g| g != GalvanicPartner::None) {
+        let v = in_range(rng, (0.02, 2.0), 0.01);
+        answer(rng, &mut c, "anode_to_cathode_area_ratio", v.into());
+    }
+    if rng.random_bool(0.35) {
+        // Coupon or ER-probe measurements: titanium in its passive range, faster in
+        // reducing acids.
+        let rate = if hcl || has(&["sulfuric", "sulphuric", "reducing"]) {
+            10f64.powf(rng.random_range(-2.0..=-0.3))
+        } else {
+            10f64.powf(rng.random_range(-3.5..=-1.7))
+        };
+        c.insert(
+            "general_corrosion_rate_mm_y".into(),
+            round_to(rate, 0.0001).into(),
+        );
+    }
+    let hazard = if has(&[
+        "chlorine",
+        "hf",
+        "hydrofluoric",
+        "h2s",
+        "phosgene",
+        "chlorine dioxide",
+    ]) {
+        "toxic"
+    } else if has(&[
+        "methanol",
+        "hydrogen",
+        "hydrocarbon",
+        "alcohol",
+        "solvent",
+        "ethanol",
+    ]) {
+        "flammable"
+    } else if has(&[
+        "acid",
+        "caustic",
+        "naoh",
+        "alkal",
+        "plating",
+        "bath",
+        "hypochlorite",
+        "chlorate",
+        "pickl",
+        "leach",
+        "liquor",
+        "brine",
+        "urea",
+    ]) {
+        "hazardous"
+    } else {
+        "non_hazardous"
+    };
+    let people = ["rarely", "occasionally", "continuously"][pick_index(rng, &[0.4, 0.45, 0.15])];
+    // Repair or replacement with lost production, by the kind of unit (USD).
+    let cost_range = match kind {
+        EquipmentType::ElectricHeater | EquipmentType::ImmersionHeater => (2e3, 4e4),
+        EquipmentType::Coil => (5e3, 6e4),
+        EquipmentType::Plate => (1e4, 1.5e5),
+        EquipmentType::ShellAndTube => (3e4, 5e5),
+        EquipmentType::Condenser => (5e4, 2e6),
+        EquipmentType::Evaporator => (1e5, 3e6),
+        _ => (1e4, 2e5),
+    };
+    let cost = rng.random_bool(0.7).then(|| {
+        let (lo, hi): (f64, f64) = cost_range;
+        round_to(
+            10f64.powf(rng.random_range(lo.log10()..=hi.log10())),
+            1000.0,
+        )
+    });
+    RiskSide {
+        conditions: c,
+        hazard: (!rng.random_bool(0.05)).then(|| hazard.to_owned()),
+        people: (!rng.random_bool(0.05)).then(|| people.to_owned()),
+        cost,
+    }
+}
+
+/// Keeps an answer, except about one in ten that the owner left unknown.
+fn answer(
+    rng: &mut ChaCha8Rng,
+    conditions: &mut serde_json::Map<String, serde_json::Value>,
+    name: &str,
+    value: serde_json::Value,
+) {
+    if !rng.random_bool(0.1) {
+        conditions.insert(name.to_owned(), value);
+    }
+}
+
+/// An index drawn with the given weights.
+fn pick_index(rng: &mut ChaCha8Rng, weights: &[f64]) -> usize {
+    let total: f64 = weights.iter().sum();
+    let mut x = rng.random_range(0.0..total);
+    for (i, w) in weights.iter().enumerate() {
+        if x < *w {
+            return i;
+        }
+        x -= w;
+    }
+    weights.len() - 1
 }
 
 #[cfg(test)]

@@ -112,6 +112,8 @@ pub enum SeedError {
     Db(#[from] ticorr_db::DbError),
     #[error(transparent)]
     Storage(#[from] sqlx::Error),
+    #[error("writing an equipment item: {0}")]
+    Equipment(#[from] ticorr_equipment::EquipmentError),
 }
 
 /// Whether a seeding has completed in this database. An interrupted seeding is not

@@ -4,8 +4,11 @@
 
 use std::sync::LazyLock;
 
+use serde::Serialize;
 use serde_json::{Map, Value as Json};
-use ticorr_risk::{Assessment, Cof, Consequence, ConsequenceScheme, InputError, RuleSet};
+use ticorr_risk::{
+    Assessment, Cof, Consequence, ConsequenceScheme, InputError, Probability, RiskGrade, RuleSet,
+};
 
 const RULES: &[u8] = include_bytes!("../../../refdata/risk_model.json");
 const BOUNDS: &[u8] = include_bytes!("../../../refdata/risk_inputs.json");
@@ -91,5 +94,51 @@ impl Risk {
             self.rules.assess(&inputs, consequence.category),
             consequence,
         ))
+    }
+}
+
+/// The assessment of an equipment item: the probability side always, the grade once the
+/// consequence of a failure is known.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ItemAssessment {
+    /// `null` while the consequence of a failure is not known.
+    pub risk_grade: Option<RiskGrade>,
+    /// `low`, `medium`, `medium-high` or `high`; `null` with the grade.
+    #[schema(value_type = Option<String>)]
+    pub risk_level: Option<&'static str>,
+    pub cof_category: Option<Cof>,
+    /// How the consequence category was reached.
+    pub consequence: Option<Consequence>,
+    #[serde(flatten)]
+    pub probability: Probability,
+}
+
+impl Risk {
+    /// Assesses stored conditions: like [`Risk::assess_request`], but an unknown
+    /// consequence leaves the item ungraded instead of refusing.
+    pub fn assess_item(
+        &self,
+        inputs: &Map<String, Json>,
+        answers: ConsequenceAnswers<'_>,
+    ) -> Result<ItemAssessment, InputError> {
+        let inputs = self.rules.read_inputs(inputs)?;
+        let given = answers.category.and_then(Cof::parse);
+        let told = self.consequence.read(
+            answers.medium_hazard,
+            answers.people_nearby,
+            answers.failure_cost_usd,
+        )?;
+        let consequence = self.consequence.category(given, &told);
+        let probability = self.rules.probability(&inputs);
+        let grade = consequence
+            .as_ref()
+            .map(|c| self.rules.grade(probability.pof_category, c.category));
+        Ok(ItemAssessment {
+            risk_grade: grade,
+            risk_level: grade.map(RiskGrade::level),
+            cof_category: consequence.as_ref().map(|c| c.category),
+            consequence,
+            probability,
+        })
     }
 }

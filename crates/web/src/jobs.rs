@@ -21,6 +21,10 @@ pub fn handlers(state: &AppState) -> Handlers {
         .register(ticorr_equipment::jobs::IMPORT_KIND, move |ctx| {
             ticorr_equipment::jobs::run_import(gate.clone(), ctx)
         })
+        .register(
+            ticorr_equipment::risk::REASSESS_KIND,
+            ticorr_equipment::risk::run_reassess,
+        )
         .register(worker::PRUNE_KIND, worker::prune_handler)
         .register(search::PRUNE_FEED_JOB, |ctx| async move {
             let deleted = search::prune_feed(&ctx.db, worker::retention_cutoff(&ctx)).await?;
@@ -72,8 +76,16 @@ pub fn handlers(state: &AppState) -> Handlers {
         )
 }
 
-/// Starts this node's workers and scheduler, unless `[jobs] enabled = false`.
+/// Starts this node's workers and scheduler, unless `[jobs] enabled = false`. Before
+/// that, queues the reassessment of equipment whose risk was assessed with other rule
+/// files than this binary carries (a new release, or a database from before risk
+/// assessments), so whichever node runs jobs brings every grade up to date.
 pub async fn start(state: &AppState) -> anyhow::Result<Option<Runtime>> {
+    if let Some(job) =
+        ticorr_equipment::risk::enqueue_if_stale(&state.db, state.gate.clock().now()).await?
+    {
+        tracing::info!(%job, "queued the reassessment of equipment risk for the current rule set");
+    }
     if !state.config.jobs.enabled {
         tracing::info!("job runtime disabled on this node");
         return Ok(None);

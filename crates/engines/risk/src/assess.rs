@@ -41,6 +41,10 @@ impl RiskGrade {
             RiskGrade::IV => "IV",
         }
     }
+
+    pub fn parse(s: &str) -> Option<RiskGrade> {
+        RiskGrade::ALL.into_iter().find(|g| g.as_str() == s)
+    }
 }
 
 /// A rule or adjustment that applied, with where it comes from.
@@ -211,8 +215,9 @@ impl RuleSet {
         }
     }
 
-    /// Assesses `inputs` with the consequence category `cof`.
-    pub fn assess(&self, inputs: &Inputs, cof: Cof) -> Assessment {
+    /// The probability side of an assessment: every mechanism, worst first, and the
+    /// probability category of the worst. Enough when the consequence is not known yet.
+    pub fn probability(&self, inputs: &Inputs) -> Probability {
         let all = self.derive(inputs);
         let mut mechanisms: Vec<MechanismResult> = self
             .mechanisms
@@ -224,19 +229,51 @@ impl RuleSet {
         let worst = mechanisms
             .first()
             .map_or(Susceptibility::None, |m| m.susceptibility);
-        let pof_category = self.pof_of[&worst];
-        let grade = RiskGrade::ALL[self.matrix[&(pof_category, cof)]];
-        Assessment {
-            risk_level: grade.level(),
-            risk_grade: grade,
-            pof_category,
-            cof_category: cof,
+        Probability {
+            pof_category: self.pof_of[&worst],
             incomplete: mechanisms.iter().any(|m| m.incomplete),
             mechanisms,
             rule_set: RuleSetRef {
                 version: self.version.clone(),
                 sha256: self.sha256.clone(),
             },
+        }
+    }
+
+    /// The grade the matrix gives a probability and a consequence category.
+    pub fn grade(&self, pof_category: u8, cof: Cof) -> RiskGrade {
+        RiskGrade::ALL[self.matrix[&(pof_category, cof)]]
+    }
+
+    /// Assesses `inputs` with the consequence category `cof`.
+    pub fn assess(&self, inputs: &Inputs, cof: Cof) -> Assessment {
+        self.probability(inputs).graded(self, cof)
+    }
+}
+
+/// The probability side of an assessment.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Probability {
+    pub pof_category: u8,
+    /// Every mechanism, worst first.
+    pub mechanisms: Vec<MechanismResult>,
+    /// Whether any mechanism is incomplete.
+    pub incomplete: bool,
+    pub rule_set: RuleSetRef,
+}
+
+impl Probability {
+    /// The assessment with the consequence category `cof`.
+    pub fn graded(self, rules: &RuleSet, cof: Cof) -> Assessment {
+        let grade = rules.grade(self.pof_category, cof);
+        Assessment {
+            risk_level: grade.level(),
+            risk_grade: grade,
+            pof_category: self.pof_category,
+            cof_category: cof,
+            mechanisms: self.mechanisms,
+            incomplete: self.incomplete,
+            rule_set: self.rule_set,
         }
     }
 }

@@ -29,7 +29,7 @@ pub mod consequence;
 pub mod inputs;
 pub mod ruleset;
 
-pub use assess::{Assessment, Fired, MechanismResult, RiskGrade, RuleSetRef};
+pub use assess::{Assessment, Fired, MechanismResult, Probability, RiskGrade, RuleSetRef};
 pub use condition::{Comparison, Condition, Op, Truth};
 pub use consequence::{Choice, Consequence, ConsequenceInputs, ConsequenceScheme};
 pub use inputs::{Bounds, InputError, InputSpec, Inputs, Kind, Value};

@@ -14,6 +14,7 @@ pub mod jobs;
 mod model;
 pub mod notes;
 pub mod relevance;
+pub mod risk;
 pub mod search;
 mod store;
 pub mod tabular;
@@ -25,7 +26,7 @@ use ticorr_platform::attachments::Attachments;
 use ticorr_platform::policy::{Action, RecordRef, Resource};
 use ticorr_platform::{Caller, Denied, Gate};
 
-pub use model::{Equipment, EquipmentInput, FIELDS, Field, ValidEquipment};
+pub use model::{Equipment, EquipmentInput, FIELDS, Field, FieldKind, ValidEquipment};
 pub use store::ListFilter;
 pub use tabular::{ExportFormat, ImportReport, RawRow, RowError};
 
@@ -101,6 +102,9 @@ pub struct EquipmentView {
     pub item: Equipment,
     pub owner_name: String,
     pub park_name: Option<String>,
+    /// The current risk grade (`I` to `IV`); `null` while the consequence of a failure
+    /// is not known.
+    pub risk_grade: Option<String>,
 }
 
 fn owner_of(caller: &Caller) -> Result<OrgId, EquipmentError> {
@@ -135,9 +139,11 @@ pub async fn create(
         .await?;
     let valid = valid?;
     let actor = caller.principal.actor().map(|a| a.person_id);
-    store::insert(&mut tx, id, owner, &valid, gate.clock().now(), actor)
+    let now = gate.clock().now();
+    store::insert(&mut tx, id, owner, &valid, now, actor)
         .await
         .map_err(tag_taken)?;
+    risk::record_stored(&mut tx, id, None, risk::Reason::Registered, now, actor).await?;
     let view = store::view(&mut tx, id)
         .await?
         .ok_or(EquipmentError::NotFound)?;
@@ -223,9 +229,19 @@ pub async fn update(
         )
         .await?;
     let actor = caller.principal.actor().map(|a| a.person_id);
-    store::update(&mut tx, id, &valid, gate.clock().now(), actor)
+    let now = gate.clock().now();
+    store::update(&mut tx, id, &valid, now, actor)
         .await
         .map_err(tag_taken)?;
+    risk::record_stored(
+        &mut tx,
+        id,
+        Some(&current),
+        risk::Reason::ConditionsChanged,
+        now,
+        actor,
+    )
+    .await?;
     let view = store::view(&mut tx, id)
         .await?
         .ok_or(EquipmentError::NotFound)?;
@@ -296,14 +312,13 @@ pub async fn list(
     })
 }
 
-/// Every item the caller may read that matches `filter`, as a spreadsheet.
-pub async fn export(
+/// Every item the caller may read that matches `filter`, page by page through the gate.
+async fn all_readable(
     db: &Db,
     gate: &Gate,
     caller: &Caller,
     filter: &ListFilter,
-    format: ExportFormat,
-) -> Result<Vec<u8>, EquipmentError> {
+) -> Result<Vec<EquipmentView>, EquipmentError> {
     let Some(actor) = caller.principal.actor() else {
         return Err(EquipmentError::Forbidden);
     };
@@ -329,7 +344,64 @@ pub async fn export(
             None => break,
         }
     }
+    Ok(all)
+}
+
+/// Every item the caller may read that matches `filter`, as a spreadsheet.
+pub async fn export(
+    db: &Db,
+    gate: &Gate,
+    caller: &Caller,
+    filter: &ListFilter,
+    format: ExportFormat,
+) -> Result<Vec<u8>, EquipmentError> {
+    let all = all_readable(db, gate, caller, filter).await?;
     tabular::export(&all, format).map_err(EquipmentError::Unreadable)
+}
+
+/// An item's corrosion risk: the assessment of its conditions now, and every assessment
+/// recorded for it, newest first.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ItemRisk {
+    pub equipment_id: EquipmentId,
+    pub assessment: ticorr_platform::risk::ItemAssessment,
+    pub history: Vec<risk::AssessmentRecord>,
+}
+
+/// The risk of one item, if the caller may read the item.
+pub async fn item_risk(
+    db: &Db,
+    gate: &Gate,
+    caller: &Caller,
+    id: EquipmentId,
+) -> Result<(EquipmentView, ItemRisk), EquipmentError> {
+    let view = get(db, gate, caller, id).await?;
+    let assessment = risk::assess(&view.item)?;
+    let mut conn = db.pool().acquire().await?;
+    let history = risk::history(&mut conn, id).await?;
+    Ok((
+        view,
+        ItemRisk {
+            equipment_id: id,
+            assessment,
+            history,
+        },
+    ))
+}
+
+/// The items the caller may read that match `filter`, counted by risk grade and
+/// mechanism.
+pub async fn risk_overview(
+    db: &Db,
+    gate: &Gate,
+    caller: &Caller,
+    filter: &ListFilter,
+) -> Result<risk::Overview, EquipmentError> {
+    let all = all_readable(db, gate, caller, filter).await?;
+    let ids: Vec<EquipmentId> = all.iter().map(|v| v.item.id).collect();
+    let mut conn = db.pool().acquire().await?;
+    let rows = risk::summaries(&mut conn, &ids).await?;
+    Ok(risk::overview(ids.len(), &rows))
 }
 
 /// Reads an import file into rows: the checks that need no database (the file opens, the
@@ -501,7 +573,7 @@ pub async fn import_rows(
                     Action::Update,
                     record_ref(existing.id, owner, v.level, v.park_id),
                 ));
-                writes.push((Some(existing.id), v));
+                writes.push((Some(existing), v));
             }
             None => {
                 let id = EquipmentId::new();
@@ -519,12 +591,17 @@ pub async fn import_rows(
     };
     for (existing, v) in &writes {
         match existing {
-            Some(id) => {
-                store::update(&mut tx, *id, v, now, actor).await?;
+            Some(before) => {
+                store::update(&mut tx, before.id, v, now, actor).await?;
+                let reason = risk::Reason::ConditionsChanged;
+                risk::record_stored(&mut tx, before.id, Some(before), reason, now, actor).await?;
                 report.updated += 1;
             }
             None => {
-                store::insert(&mut tx, EquipmentId::new(), owner, v, now, actor).await?;
+                let id = EquipmentId::new();
+                store::insert(&mut tx, id, owner, v, now, actor).await?;
+                risk::record_stored(&mut tx, id, None, risk::Reason::Registered, now, actor)
+                    .await?;
                 report.created += 1;
             }
         }
@@ -532,7 +609,8 @@ pub async fn import_rows(
     Ok((tx, report))
 }
 
-/// Inserts many items at once, for the platform's own synthetic data (`ticorr demo`).
+/// Inserts many items at once, for the platform's own synthetic data (`ticorr demo`),
+/// each with its risk assessment.
 ///
 /// This bypasses the gate and the audit because no request and no person is behind it;
 /// never call it with data that came from a request.
@@ -540,9 +618,10 @@ pub async fn seed_insert(
     conn: &mut sqlx::AnyConnection,
     items: &[(EquipmentId, OrgId, ValidEquipment)],
     now: ticorr_kernel::Timestamp,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), EquipmentError> {
     for (id, owner, v) in items {
         store::insert(conn, *id, *owner, v, now, None).await?;
+        risk::record_stored(conn, *id, None, risk::Reason::Registered, now, None).await?;
     }
     Ok(())
 }

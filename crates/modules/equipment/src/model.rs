@@ -54,6 +54,18 @@ pub struct Equipment {
     pub crevice_present: Option<bool>,
     /// Scale, sludge or fouling on the titanium surface.
     pub deposits_present: Option<bool>,
+    /// The risk model's other inputs (hydrofluoric acid, HCl normality, chlorine gas,
+    /// methanol service …), by the model's names and units.
+    #[schema(value_type = Object)]
+    pub service_conditions: serde_json::Map<String, serde_json::Value>,
+    /// The hazard of the medium if it escapes (`refdata/risk_consequence.json`).
+    pub medium_hazard: Option<String>,
+    /// How often people are near the item.
+    pub people_nearby: Option<String>,
+    /// Estimated cost of one failure (repair or replacement and lost production), USD.
+    pub failure_cost_usd: Option<f64>,
+    /// The consequence category A-E when the owner states it instead.
+    pub consequence_category: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     /// Increases with every change; send it back to refuse lost updates.
@@ -93,6 +105,9 @@ impl Equipment {
         if let Some(g) = self.galvanic_partner {
             m.insert("galvanic_partner".into(), g.as_str().into());
         }
+        for (k, v) in &self.service_conditions {
+            m.insert(k.clone(), v.clone());
+        }
         m
     }
 
@@ -125,6 +140,12 @@ impl Equipment {
             cp_potential_v_sce: self.cp_potential_v_sce,
             crevice_present: self.crevice_present,
             deposits_present: self.deposits_present,
+            service_conditions: (!self.service_conditions.is_empty())
+                .then(|| self.service_conditions.clone()),
+            medium_hazard: self.medium_hazard.clone(),
+            people_nearby: self.people_nearby.clone(),
+            failure_cost_usd: self.failure_cost_usd,
+            consequence_category: self.consequence_category.clone(),
         }
     }
 }
@@ -181,6 +202,22 @@ pub struct EquipmentInput {
     pub crevice_present: Option<bool>,
     #[serde(default)]
     pub deposits_present: Option<bool>,
+    /// The risk model's other inputs by its names (`hf_wt_pct`, `chlorine_gas` …).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub service_conditions: Option<serde_json::Map<String, serde_json::Value>>,
+    /// `non_hazardous`, `hazardous`, `flammable` or `toxic`.
+    #[serde(default)]
+    pub medium_hazard: Option<String>,
+    /// `rarely`, `occasionally` or `continuously`.
+    #[serde(default)]
+    pub people_nearby: Option<String>,
+    /// Estimated cost of one failure, USD.
+    #[serde(default)]
+    pub failure_cost_usd: Option<f64>,
+    /// `A` to `E`, when the owner states the consequence category.
+    #[serde(default)]
+    pub consequence_category: Option<String>,
 }
 
 /// How a field is written in forms and spreadsheets.
@@ -201,6 +238,8 @@ pub struct Field {
     pub header_zh: &'static str,
     pub kind: FieldKind,
     pub required: bool,
+    /// Kept among the item's `service_conditions` (a risk-model input without a column).
+    pub condition: bool,
     /// Bounds that catch unit and typing mistakes (a temperature in °F, a concentration
     /// in g/L). They are physical plausibility limits, not corrosion thresholds.
     pub bounds: Option<(f64, f64)>,
@@ -218,7 +257,21 @@ const fn field(
         header_zh,
         kind,
         required,
+        condition: false,
         bounds,
+    }
+}
+
+/// A risk-model input kept among the item's `service_conditions`; its limits are the
+/// risk engine's.
+const fn condition(name: &'static str, header_zh: &'static str, kind: FieldKind) -> Field {
+    Field {
+        name,
+        header_zh,
+        kind,
+        required: false,
+        condition: true,
+        bounds: None,
     }
 }
 
@@ -306,6 +359,78 @@ pub const FIELDS: &[Field] = &[
         false,
         None,
     ),
+    condition("hf_wt_pct", "氢氟酸_wt_pct", FieldKind::Number),
+    condition("hcl_normality", "盐酸浓度_n", FieldKind::Number),
+    condition(
+        "oxidizing_species_present",
+        "酸中存在氧化性物质",
+        FieldKind::Flag,
+    ),
+    condition(
+        "complexing_cations_al_fe3",
+        "存在铝铁络合离子",
+        FieldKind::Flag,
+    ),
+    condition("h2s_high", "高硫化氢", FieldKind::Flag),
+    condition("solids_present", "含磨蚀性固体", FieldKind::Flag),
+    condition(
+        "anode_to_cathode_area_ratio",
+        "阳极阴极面积比",
+        FieldKind::Number,
+    ),
+    condition(
+        "anodic_or_stray_current",
+        "阳极极化或杂散电流",
+        FieldKind::Flag,
+    ),
+    condition("chlorine_gas", "氯气工况", FieldKind::Flag),
+    condition(
+        "water_in_chlorine_wt_pct",
+        "氯气含水_wt_pct",
+        FieldKind::Number,
+    ),
+    condition("methanol_service", "甲醇工况", FieldKind::Flag),
+    condition(
+        "acid_halide_in_methanol",
+        "甲醇含酸或卤化物",
+        FieldKind::Flag,
+    ),
+    condition(
+        "water_in_methanol_wt_pct",
+        "甲醇含水_wt_pct",
+        FieldKind::Number,
+    ),
+    condition(
+        "rfna_or_n2o4_service",
+        "红烟硝酸或四氧化二氮工况",
+        FieldKind::Flag,
+    ),
+    condition(
+        "oxygen_partial_pressure_kpa",
+        "氧分压_kpa",
+        FieldKind::Number,
+    ),
+    condition(
+        "general_corrosion_rate_mm_y",
+        "均匀腐蚀速率_mm_y",
+        FieldKind::Number,
+    ),
+    field("medium_hazard", "介质危害", FieldKind::Text, false, None),
+    field("people_nearby", "附近人员", FieldKind::Text, false, None),
+    field(
+        "failure_cost_usd",
+        "失效损失_usd",
+        FieldKind::Number,
+        false,
+        Some((0.0, 1.0e12)),
+    ),
+    field(
+        "consequence_category",
+        "后果等级",
+        FieldKind::Text,
+        false,
+        None,
+    ),
 ];
 
 pub fn field_named(name: &str) -> Option<&'static Field> {
@@ -337,6 +462,11 @@ pub struct ValidEquipment {
     pub cp_potential_v_sce: Option<f64>,
     pub crevice_present: Option<bool>,
     pub deposits_present: Option<bool>,
+    pub service_conditions: serde_json::Map<String, serde_json::Value>,
+    pub medium_hazard: Option<String>,
+    pub people_nearby: Option<String>,
+    pub failure_cost_usd: Option<f64>,
+    pub consequence_category: Option<String>,
 }
 
 fn text(
@@ -563,6 +693,9 @@ pub async fn validate(
         (None, Some(_)) => Some(true),
         (c, _) => c,
     };
+    let service_conditions = service_conditions(&mut e, input.service_conditions.as_ref());
+    let failure_cost_usd = number(&mut e, "failure_cost_usd", input.failure_cost_usd);
+    let (medium_hazard, people_nearby, consequence_category) = consequence(&mut e, input);
     if !e.is_empty() {
         return Err(e);
     }
@@ -589,7 +722,100 @@ pub async fn validate(
         cp_potential_v_sce,
         crevice_present: input.crevice_present,
         deposits_present: input.deposits_present,
+        service_conditions,
+        medium_hazard,
+        people_nearby,
+        failure_cost_usd,
+        consequence_category,
     })
+}
+
+/// Checks the risk-model inputs kept as `service_conditions`: names of the model's inputs
+/// that have no column of their own, values the risk engine accepts. `null` drops one.
+fn service_conditions(
+    errors: &mut FieldErrors,
+    given: Option<&serde_json::Map<String, serde_json::Value>>,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut kept = serde_json::Map::new();
+    let Some(given) = given else {
+        return kept;
+    };
+    let risk = match ticorr_platform::risk::load() {
+        Ok(r) => r,
+        Err(why) => {
+            errors.add("service_conditions", "unavailable", why);
+            return kept;
+        }
+    };
+    for (name, value) in given {
+        let field = format!("service_conditions.{name}");
+        if value.is_null() {
+            continue;
+        }
+        if !field_named(name).is_some_and(|f| f.condition) {
+            let message = if field_named(name).is_some() {
+                format!("`{name}` is a field of its own; send it beside service_conditions")
+            } else {
+                "is not an input of the risk model".to_owned()
+            };
+            errors.add(&field, "unknown_field", message);
+            continue;
+        }
+        let one = serde_json::Map::from_iter([(name.clone(), value.clone())]);
+        match risk.rules.read_inputs(&one) {
+            Ok(_) => {
+                kept.insert(name.clone(), value.clone());
+            }
+            Err(err) => errors.add(&field, "invalid", err.message),
+        }
+    }
+    kept
+}
+
+/// Checks what the owner says about the consequence of a failure.
+fn consequence(
+    errors: &mut FieldErrors,
+    input: &EquipmentInput,
+) -> (Option<String>, Option<String>, Option<String>) {
+    let clean = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let hazard = clean(&input.medium_hazard);
+    let people = clean(&input.people_nearby);
+    let category = clean(&input.consequence_category).map(|c| c.to_uppercase());
+    if let Some(c) = &category
+        && ticorr_risk::Cof::parse(c).is_none()
+    {
+        errors.add(
+            "consequence_category",
+            "unknown_value",
+            "write one of A, B, C, D, E",
+        );
+    }
+    match ticorr_platform::risk::load() {
+        Ok(risk) => {
+            for (field, value, list) in [
+                ("medium_hazard", &hazard, &risk.consequence.medium_hazard),
+                ("people_nearby", &people, &risk.consequence.people_nearby),
+            ] {
+                if let Some(v) = value
+                    && !list.iter().any(|c| &c.id == v)
+                {
+                    let ids: Vec<&str> = list.iter().map(|c| c.id.as_str()).collect();
+                    errors.add(
+                        field,
+                        "unknown_value",
+                        format!("write one of {}", ids.join(", ")),
+                    );
+                }
+            }
+        }
+        Err(why) => errors.add("medium_hazard", "unavailable", why),
+    }
+    (hazard, people, category)
 }
 
 /// Applies a JSON merge patch (RFC 7396) to an item's input form. Unknown or read-only
@@ -610,6 +836,16 @@ pub fn merge_patch(
     let mut base = serde_json::to_value(current.to_input()).expect("input serializes");
     let obj = base.as_object_mut().expect("input is an object");
     for (k, v) in changes {
+        if k == "service_conditions" {
+            merge_conditions(obj, v, &mut errors);
+            continue;
+        }
+        if field_named(k).is_some_and(|f| f.condition) {
+            let one =
+                serde_json::Value::Object(serde_json::Map::from_iter([(k.clone(), v.clone())]));
+            merge_conditions(obj, &one, &mut errors);
+            continue;
+        }
         let Some(field) = field_named(k) else {
             errors.add(
                 k,
@@ -634,4 +870,37 @@ pub fn merge_patch(
         e.add("body", "invalid", err.to_string());
         e
     })
+}
+
+/// Merges a patch of `service_conditions` (an object; `null` removes a key, a `null`
+/// patch removes them all).
+fn merge_conditions(
+    input: &mut serde_json::Map<String, serde_json::Value>,
+    patch: &serde_json::Value,
+    errors: &mut FieldErrors,
+) {
+    let entry = input
+        .entry("service_conditions")
+        .or_insert(serde_json::Value::Null);
+    match patch {
+        serde_json::Value::Null => *entry = serde_json::Value::Null,
+        serde_json::Value::Object(changes) => {
+            if !entry.is_object() {
+                *entry = serde_json::Value::Object(serde_json::Map::new());
+            }
+            let current = entry.as_object_mut().expect("made an object");
+            for (k, v) in changes {
+                if v.is_null() {
+                    current.remove(k);
+                } else {
+                    current.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        _ => errors.add(
+            "service_conditions",
+            "invalid",
+            "send an object of risk-model inputs",
+        ),
+    }
 }

@@ -16,8 +16,11 @@ const SELECT: &str = "SELECT e.id, e.org_id, e.level, e.park_id, e.tag, e.name, 
     e.manufacturer_org_id, e.manufacturer_name, e.commissioned_on, e.process_medium, e.location, \
     e.temperature_c, e.pressure_mpa, e.chloride_mg_l, e.fluoride_mg_l, e.ph, e.velocity_m_s, \
     e.galvanic_partner, e.cathodic_protection, e.cp_potential_v_sce, e.crevice_present, e.deposits_present, \
-    e.created_at, e.updated_at, e.version, o.name AS owner_name, pk.name AS park_name \
-    FROM equipment e JOIN organizations o ON o.id = e.org_id LEFT JOIN organizations pk ON pk.id = e.park_id";
+    e.service_conditions, e.medium_hazard, e.people_nearby, e.failure_cost_usd, e.consequence_category, \
+    e.created_at, e.updated_at, e.version, o.name AS owner_name, pk.name AS park_name, \
+    ra.risk_grade AS current_risk_grade \
+    FROM equipment e JOIN organizations o ON o.id = e.org_id LEFT JOIN organizations pk ON pk.id = e.park_id \
+    LEFT JOIN risk_assessments ra ON ra.equipment_id = e.id AND ra.is_current = 1";
 
 fn from_row(row: &AnyRow) -> Result<EquipmentView, sqlx::Error> {
     let item = Equipment {
@@ -45,6 +48,11 @@ fn from_row(row: &AnyRow) -> Result<EquipmentView, sqlx::Error> {
         cp_potential_v_sce: row.try_get("cp_potential_v_sce")?,
         crevice_present: flag::get_opt(row, "crevice_present")?,
         deposits_present: flag::get_opt(row, "deposits_present")?,
+        service_conditions: conditions_from_db(row.try_get("service_conditions")?)?,
+        medium_hazard: row.try_get("medium_hazard")?,
+        people_nearby: row.try_get("people_nearby")?,
+        failure_cost_usd: row.try_get("failure_cost_usd")?,
+        consequence_category: row.try_get("consequence_category")?,
         created_at: parsed(row, "created_at")?,
         updated_at: parsed(row, "updated_at")?,
         version: row.try_get("version")?,
@@ -53,7 +61,21 @@ fn from_row(row: &AnyRow) -> Result<EquipmentView, sqlx::Error> {
         item,
         owner_name: row.try_get("owner_name")?,
         park_name: row.try_get("park_name")?,
+        risk_grade: row.try_get("current_risk_grade")?,
     })
+}
+
+fn conditions_from_db(
+    text: Option<String>,
+) -> Result<serde_json::Map<String, serde_json::Value>, sqlx::Error> {
+    match text {
+        None => Ok(serde_json::Map::new()),
+        Some(t) => serde_json::from_str(&t).map_err(|e| sqlx::Error::Decode(Box::new(e))),
+    }
+}
+
+fn conditions_to_db(c: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
+    (!c.is_empty()).then(|| serde_json::Value::Object(c.clone()).to_string())
 }
 
 pub async fn view(
@@ -109,10 +131,15 @@ macro_rules! bind_item {
             .bind($v.cp_potential_v_sce)
             .bind(flag::to_db_opt($v.crevice_present))
             .bind(flag::to_db_opt($v.deposits_present))
+            .bind(conditions_to_db(&$v.service_conditions))
+            .bind($v.medium_hazard.clone())
+            .bind($v.people_nearby.clone())
+            .bind($v.failure_cost_usd)
+            .bind($v.consequence_category.clone())
     };
 }
 
-const COLUMNS: [&str; 22] = [
+const COLUMNS: [&str; 27] = [
     "level",
     "park_id",
     "tag",
@@ -135,6 +162,11 @@ const COLUMNS: [&str; 22] = [
     "cp_potential_v_sce",
     "crevice_present",
     "deposits_present",
+    "service_conditions",
+    "medium_hazard",
+    "people_nearby",
+    "failure_cost_usd",
+    "consequence_category",
 ];
 
 pub async fn insert(
@@ -278,6 +310,11 @@ pub struct ListFilter {
     pub park_id: Option<OrgId>,
     /// Items of one owning organisation.
     pub org_id: Option<OrgId>,
+    /// Items whose current risk grade is this (`I` to `IV`), or `ungraded`.
+    pub risk_grade: Option<String>,
+    /// Items on which this damage mechanism (a risk-model mechanism id) is rated above
+    /// none.
+    pub mechanism: Option<String>,
 }
 
 /// Items the actor could see: their organisation's own, and park-level items of the parks
@@ -335,6 +372,32 @@ pub async fn list(
     }
     if let Some(o) = filter.org_id {
         push("e.org_id = ?", o.to_string(), &mut args);
+    }
+    if let Some(g) = filter
+        .risk_grade
+        .as_deref()
+        .map(str::trim)
+        .filter(|g| !g.is_empty())
+    {
+        // `ungraded`: assessed, but the consequence of a failure is not known.
+        push(
+            "ra.id IS NOT NULL AND COALESCE(ra.risk_grade, 'ungraded') = ?",
+            g.to_owned(),
+            &mut args,
+        );
+    }
+    if let Some(m) = filter
+        .mechanism
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+    {
+        // `mechanisms` holds `id:susceptibility` pairs separated by spaces.
+        push(
+            "(' ' || ra.mechanisms) LIKE ? ESCAPE '\\'",
+            ticorr_db::contains_pattern(&format!(" {m}:")),
+            &mut args,
+        );
     }
     if let Some(after) = &page.after {
         args.push(after.key.clone());

@@ -270,7 +270,15 @@ pub fn to_input(row: &RawRow) -> Result<EquipmentInput, Vec<RowError>> {
                 }
             },
         };
-        obj.insert(field.name.into(), json);
+        if field.condition {
+            obj.entry("service_conditions")
+                .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()))
+                .as_object_mut()
+                .expect("made an object")
+                .insert(field.name.into(), json);
+        } else {
+            obj.insert(field.name.into(), json);
+        }
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -295,7 +303,12 @@ fn cells_of(v: &EquipmentView) -> Vec<Cell> {
     let value = serde_json::to_value(&input).expect("input serializes");
     let mut out = vec![Cell::Text(v.item.id.to_string())];
     for f in FIELDS {
-        let cell = match value.get(f.name) {
+        let found = if f.condition {
+            v.item.service_conditions.get(f.name)
+        } else {
+            value.get(f.name)
+        };
+        let cell = match found {
             None | Some(serde_json::Value::Null) => Cell::Empty,
             Some(serde_json::Value::Number(n)) => Cell::Number(n.as_f64().unwrap_or_default()),
             Some(serde_json::Value::Bool(b)) => Cell::Text(b.to_string()),
@@ -396,6 +409,9 @@ pub fn template_csv() -> Vec<u8> {
                 "ph" => "9.5",
                 "galvanic_partner" => "none",
                 "crevice_present" => "true",
+                "chlorine_gas" => "false",
+                "medium_hazard" => "hazardous",
+                "people_nearby" => "occasionally",
                 _ => "",
             })
             .collect();

@@ -368,3 +368,46 @@ pub fn spreadsheet_response(bytes: Vec<u8>, format: ExportFormat, stem: &str) ->
     }
     res
 }
+
+/// An item's corrosion risk: the assessment of its conditions now (grade, mechanisms with
+/// the rules that fired, mitigations and inspection methods) and every assessment recorded,
+/// newest first, with why each was made.
+#[utoipa::path(
+    get,
+    path = "/api/v1/equipment/{id}/risk",
+    tag = "equipment",
+    operation_id = "get_equipment_risk",
+    params(("id" = EquipmentId, Path)),
+    responses((status = 200, body = equipment::ItemRisk), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn risk(
+    State(state): State<AppState>,
+    ApiPerson(caller, _): ApiPerson,
+    Path(id): Path<EquipmentId>,
+) -> Result<Json<equipment::ItemRisk>, ApiError> {
+    let (_, risk) = equipment::item_risk(&state.db, &state.gate, &caller, id).await?;
+    Ok(Json(risk))
+}
+
+/// The items the caller may read, counted by current risk grade and by damage mechanism;
+/// filter as the list does (e.g. `park_id` for a park's shared items, `org_id` for one
+/// owner's).
+#[utoipa::path(
+    get,
+    path = "/api/v1/equipment/risk-overview",
+    tag = "equipment",
+    operation_id = "equipment_risk_overview",
+    params(ListFilter),
+    responses((status = 200, body = equipment::risk::Overview), (status = 401, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn risk_overview(
+    State(state): State<AppState>,
+    ApiPerson(caller, _): ApiPerson,
+    Query(filter): Query<ListFilter>,
+) -> Result<Json<equipment::risk::Overview>, ApiError> {
+    Ok(Json(
+        equipment::risk_overview(&state.db, &state.gate, &caller, &filter).await?,
+    ))
+}

@@ -137,6 +137,8 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         ))
         .routes(import)
         .routes(routes!(equipment::export))
+        .routes(routes!(equipment::risk))
+        .routes(routes!(equipment::risk_overview))
         .routes(routes!(equipment::template))
         .routes(routes!(equipment::get_notes, equipment::put_notes))
         .routes(routes!(jobs::troubled))

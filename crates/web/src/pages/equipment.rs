@@ -21,7 +21,7 @@ use crate::extract::{PageParams, Path};
 use crate::state::AppState;
 
 /// Whether the caller may register items for their organisation (to offer the buttons).
-fn may_create(ctx: &PageCtx) -> bool {
+pub fn may_create(ctx: &PageCtx) -> bool {
     ctx.actor().is_some_and(|a| {
         ctx.state.gate.would_allow(
             ctx.caller(),
@@ -52,6 +52,9 @@ pub struct Row {
     pub temperature: String,
     pub chloride: String,
     pub ph: String,
+    /// Current risk grade, or empty while not graded.
+    pub risk_grade: String,
+    pub risk_class: String,
 }
 
 fn row(ctx: &PageCtx, v: &EquipmentView) -> Row {
@@ -74,6 +77,13 @@ fn row(ctx: &PageCtx, v: &EquipmentView) -> Row {
         temperature: num(v.item.temperature_c),
         chloride: num(v.item.chloride_mg_l),
         ph: num(v.item.ph),
+        risk_grade: v.risk_grade.clone().unwrap_or_default(),
+        risk_class: v
+            .risk_grade
+            .as_deref()
+            .and_then(ticorr_risk::RiskGrade::parse)
+            .map_or("ungraded", |g| g.level())
+            .to_owned(),
     }
 }
 
@@ -105,6 +115,10 @@ pub struct FilterValues {
     #[serde(default)]
     park_id: String,
     #[serde(default)]
+    risk_grade: String,
+    #[serde(default)]
+    mechanism: String,
+    #[serde(default)]
     done: String,
 }
 
@@ -117,22 +131,26 @@ impl FilterValues {
             level: self.level.parse().ok(),
             park_id: self.park_id.parse::<OrgId>().ok(),
             org_id: None,
+            risk_grade: Some(self.risk_grade.clone()).filter(|g| !g.is_empty()),
+            mechanism: Some(self.mechanism.clone()).filter(|m| !m.is_empty()),
         }
     }
 
     fn query(&self) -> String {
         format!(
-            "q={}&equipment_type={}&grade={}&level={}&park_id={}",
+            "q={}&equipment_type={}&grade={}&level={}&park_id={}&risk_grade={}&mechanism={}",
             url_encode(&self.q),
             url_encode(&self.equipment_type),
             url_encode(&self.grade),
             url_encode(&self.level),
-            url_encode(&self.park_id)
+            url_encode(&self.park_id),
+            url_encode(&self.risk_grade),
+            url_encode(&self.mechanism)
         )
     }
 }
 
-fn vocab_options(ctx: &PageCtx) -> (Options, Options) {
+pub fn vocab_options(ctx: &PageCtx) -> (Options, Options) {
     let types = EquipmentType::ALL
         .iter()
         .map(|t| {
@@ -219,6 +237,86 @@ struct DetailPage<'a> {
     manufacturer_link: Option<OrgId>,
     notes: NotesBox,
     files: FilesBox,
+    /// The assessment of the item's conditions now.
+    risk: super::risk::ResultView,
+    /// Every assessment recorded, newest first.
+    history: Vec<HistoryRow>,
+}
+
+/// One recorded assessment, as the history table shows it.
+struct HistoryRow {
+    when: String,
+    reason: String,
+    changes: Vec<String>,
+    grade: String,
+    grade_class: String,
+    worst: String,
+    rule_set: String,
+}
+
+fn history_rows(
+    ctx: &PageCtx,
+    risk: &ticorr_platform::risk::Risk,
+    records: &[equipment::risk::AssessmentRecord],
+) -> Vec<HistoryRow> {
+    let zh = ctx.lang == crate::i18n::Lang::Zh;
+    let shown = |field: &str, v: &Option<serde_json::Value>| match v {
+        None => "—".to_owned(),
+        Some(serde_json::Value::Bool(b)) => ctx.t(if *b { "yes" } else { "no" }),
+        Some(serde_json::Value::Number(n)) => num(n.as_f64()),
+        Some(serde_json::Value::String(s)) if field == "grade" => format!("Gr{s}"),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    };
+    records
+        .iter()
+        .map(|r| HistoryRow {
+            when: r.assessed_at.human(),
+            reason: ctx.label("risk-reason", r.reason.as_str()),
+            changes: r
+                .changes
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{}: {} → {}",
+                        ctx.t(&format!("risk-in-{}", c.field)),
+                        shown(&c.field, &c.from),
+                        shown(&c.field, &c.to)
+                    )
+                })
+                .collect(),
+            grade: r
+                .risk_grade
+                .map(|g| format!("{} · {}", g.as_str(), ctx.label("risk-level", g.level())))
+                .unwrap_or_else(|| ctx.t("risk-ungraded")),
+            grade_class: r.risk_grade.map_or("ungraded", |g| g.level()).to_owned(),
+            worst: match &r.worst_mechanism {
+                Some(id) => {
+                    let name = risk
+                        .rules
+                        .mechanism(id)
+                        .map(|m| {
+                            if zh {
+                                m.name_zh.clone()
+                            } else {
+                                m.name.clone()
+                            }
+                        })
+                        .unwrap_or_else(|| id.clone());
+                    format!(
+                        "{name} ({})",
+                        ctx.label("susceptibility", r.worst_susceptibility.as_str())
+                    )
+                }
+                None => ctx.t("risk-nothing-applies"),
+            },
+            rule_set: format!(
+                "{} · {}",
+                r.rule_set_version,
+                r.rule_set_sha256.get(..12).unwrap_or_default()
+            ),
+        })
+        .collect()
 }
 
 /// The attachments section of an item page.
@@ -292,6 +390,30 @@ impl DetailPage<'_> {
         v.clone().unwrap_or_else(|| "—".into())
     }
 
+    /// A consequence answer in the page's language.
+    fn choice(&self, list: &str, v: &Option<String>) -> String {
+        let Some(id) = v else {
+            return self.ctx.t("unknown");
+        };
+        let scheme = ticorr_platform::risk::load().map(|r| &r.consequence);
+        let choices = match (list, scheme) {
+            ("medium_hazard", Ok(s)) => &s.medium_hazard,
+            (_, Ok(s)) => &s.people_nearby,
+            (_, Err(_)) => return id.clone(),
+        };
+        choices
+            .iter()
+            .find(|c| &c.id == id)
+            .map(|c| {
+                if self.ctx.lang == crate::i18n::Lang::Zh {
+                    c.zh.clone()
+                } else {
+                    c.en.clone()
+                }
+            })
+            .unwrap_or_else(|| id.clone())
+    }
+
     fn galvanic(&self) -> String {
         self.v
             .item
@@ -324,10 +446,23 @@ async fn detail_page(
     upload_error: Option<String>,
     status: axum::http::StatusCode,
 ) -> Response {
-    let v = match equipment::get(&state.db, &state.gate, ctx.caller(), id).await {
-        Ok(v) => v,
+    let (v, item_risk) = match equipment::item_risk(&state.db, &state.gate, ctx.caller(), id).await
+    {
+        Ok(found) => found,
         Err(e) => return ctx.equipment_error(e).into_response(),
     };
+    let engine = match ticorr_platform::risk::load() {
+        Ok(r) => r,
+        Err(e) => return ctx.storage_error(e).into_response(),
+    };
+    let mut risk = super::risk::view(
+        ctx,
+        engine,
+        &super::risk::Outcome::of_item(&item_risk.assessment),
+        &v.item.risk_inputs(),
+    );
+    risk.heading = ctx.t("equipment-risk");
+    let history = history_rows(ctx, engine, &item_risk.history);
     let may_change = equipment::may_change(&state.gate, ctx.caller(), &v.item);
     let risk_inputs = v
         .item
@@ -385,6 +520,8 @@ async fn detail_page(
             risk_inputs,
             notes,
             files,
+            risk,
+            history,
         }),
     )
         .into_response()
@@ -653,7 +790,38 @@ pub struct FormValues {
     #[serde(default)]
     deposits_present: String,
     #[serde(default)]
+    medium_hazard: String,
+    #[serde(default)]
+    people_nearby: String,
+    #[serde(default)]
+    failure_cost_usd: String,
+    #[serde(default)]
+    consequence_category: String,
+    #[serde(default)]
     version: String,
+    /// The risk model's other inputs as typed (`sc.<name>` in the form).
+    #[serde(skip)]
+    conditions: std::collections::BTreeMap<String, String>,
+}
+
+/// Form fields named `sc.<name>` for the risk model's inputs kept as service conditions.
+const CONDITION_PREFIX: &str = "sc.";
+
+impl FormValues {
+    /// The form with its service-condition fields, which serde does not see.
+    fn with_conditions(mut self, pairs: &[(String, String)]) -> Self {
+        for (k, v) in pairs {
+            if let Some(name) = k.strip_prefix(CONDITION_PREFIX)
+                && equipment::FIELDS
+                    .iter()
+                    .any(|f| f.condition && f.name == name)
+                && !v.trim().is_empty()
+            {
+                self.conditions.insert(name.to_owned(), v.trim().to_owned());
+            }
+        }
+        self
+    }
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -717,8 +885,37 @@ impl FormValues {
             cp_potential_v_sce: opt_num(&mut e, "cp_potential_v_sce", &self.cp_potential_v_sce),
             crevice_present: opt_flag(&self.crevice_present),
             deposits_present: opt_flag(&self.deposits_present),
+            service_conditions: Some(self.condition_values(&mut e)),
+            medium_hazard: opt(&self.medium_hazard),
+            people_nearby: opt(&self.people_nearby),
+            failure_cost_usd: opt_num(&mut e, "failure_cost_usd", &self.failure_cost_usd),
+            consequence_category: opt(&self.consequence_category),
         };
         e.into_result(input)
+    }
+
+    /// The typed service conditions as the registry's JSON values. Every condition field
+    /// is sent, `null` when left empty, so clearing one in the form clears it.
+    fn condition_values(&self, e: &mut FieldErrors) -> serde_json::Map<String, serde_json::Value> {
+        let mut out = serde_json::Map::new();
+        for f in equipment::FIELDS.iter().filter(|f| f.condition) {
+            let field = format!("service_conditions.{}", f.name);
+            let value = match self.conditions.get(f.name) {
+                None => serde_json::Value::Null,
+                Some(text) => match f.kind {
+                    equipment::FieldKind::Flag => match opt_flag(text) {
+                        Some(b) => serde_json::Value::Bool(b),
+                        None => serde_json::Value::Null,
+                    },
+                    _ => match opt_num(e, &field, text) {
+                        Some(n) => serde_json::json!(n),
+                        None => continue,
+                    },
+                },
+            };
+            out.insert(f.name.to_owned(), value);
+        }
+        out
     }
 
     fn from_item(v: &EquipmentView) -> Self {
@@ -756,7 +953,23 @@ impl FormValues {
             cp_potential_v_sce: num(i.cp_potential_v_sce),
             crevice_present: flag_value(i.crevice_present),
             deposits_present: flag_value(i.deposits_present),
+            medium_hazard: i.medium_hazard.clone().unwrap_or_default(),
+            people_nearby: i.people_nearby.clone().unwrap_or_default(),
+            failure_cost_usd: num(i.failure_cost_usd),
+            consequence_category: i.consequence_category.clone().unwrap_or_default(),
             version: i.version.to_string(),
+            conditions: i
+                .service_conditions
+                .iter()
+                .map(|(k, v)| {
+                    let text = match v {
+                        serde_json::Value::Bool(b) => flag_value(Some(*b)),
+                        serde_json::Value::Number(n) => num(n.as_f64()),
+                        other => other.to_string(),
+                    };
+                    (k.clone(), text)
+                })
+                .collect(),
         }
     }
 }
@@ -776,6 +989,18 @@ struct FormPage<'a> {
     manufacturers: Vec<(String, String)>,
     galvanic: Vec<(String, String)>,
     flags: Vec<(String, String)>,
+    conditions: Vec<ConditionField>,
+    hazard: Vec<(String, String)>,
+    people: Vec<(String, String)>,
+}
+
+/// A service-condition field of the form.
+struct ConditionField {
+    name: &'static str,
+    label: String,
+    unit: String,
+    flag: bool,
+    value: String,
 }
 
 impl FormPage<'_> {
@@ -851,6 +1076,26 @@ async fn form_page(
         ("true".into(), ctx.t("yes")),
         ("false".into(), ctx.t("no")),
     ];
+    let engine = match ticorr_platform::risk::load() {
+        Ok(r) => r,
+        Err(e) => return ctx.storage_error(e).into_response(),
+    };
+    let conditions = equipment::FIELDS
+        .iter()
+        .filter(|f| f.condition)
+        .map(|f| ConditionField {
+            name: f.name,
+            label: ctx.t(&format!("risk-in-{}", f.name)),
+            unit: engine
+                .rules
+                .input(f.name)
+                .and_then(|s| s.unit.clone())
+                .unwrap_or_default(),
+            flag: f.kind == equipment::FieldKind::Flag,
+            value: form.conditions.get(f.name).cloned().unwrap_or_default(),
+        })
+        .collect();
+    let (hazard, people) = super::risk::consequence_choices(ctx, engine);
     let status = if errors.is_empty() {
         axum::http::StatusCode::OK
     } else {
@@ -870,6 +1115,9 @@ async fn form_page(
             manufacturers,
             galvanic,
             flags,
+            conditions,
+            hazard,
+            people,
         }),
     )
         .into_response()
@@ -885,7 +1133,8 @@ pub async fn new_form(ctx: PageCtx) -> Response {
 }
 
 pub async fn create(State(state): State<AppState>, form: CsrfForm<FormValues>) -> Response {
-    let CsrfForm { ctx, form, .. } = form;
+    let CsrfForm { ctx, form, pairs } = form;
+    let form = form.with_conditions(&pairs);
     if let Err(e) = ctx.require_actor() {
         return e.into_response();
     }
@@ -929,7 +1178,8 @@ pub async fn update(
     Path(id): Path<EquipmentId>,
     form: CsrfForm<FormValues>,
 ) -> Response {
-    let CsrfForm { ctx, form, .. } = form;
+    let CsrfForm { ctx, form, pairs } = form;
+    let form = form.with_conditions(&pairs);
     if let Err(e) = ctx.require_actor() {
         return e.into_response();
     }

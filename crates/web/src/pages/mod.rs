@@ -115,6 +115,7 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         )
         .route("/privacy", get(privacy::form).post(privacy::run))
         .route("/risk/self-check", get(risk::form).post(risk::run))
+        .route("/risk/overview", get(risk::overview))
         .route("/search", get(search::search))
 }
 

@@ -5,6 +5,7 @@ mod access;
 mod attachments;
 mod auth;
 mod equipment;
+mod equipment_risk;
 mod import_export;
 mod jobs;
 mod ledger;

@@ -31,6 +31,11 @@ fn item(tag: String, kind: EquipmentType, temperature: f64) -> ValidEquipment {
         cp_potential_v_sce: None,
         crevice_present: None,
         deposits_present: None,
+        service_conditions: Default::default(),
+        medium_hazard: None,
+        people_nearby: None,
+        failure_cost_usd: None,
+        consequence_category: None,
     }
 }
 
