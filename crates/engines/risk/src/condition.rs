@@ -182,7 +182,8 @@ impl Comparison {
         let actual = inputs.get(&self.param);
         if self.op == Op::IsNull {
             let wanted = self.value.as_bool().unwrap_or(true);
-            return truth(actual.is_none() == wanted);
+            let null = matches!(actual, None | Some(Value::Absent));
+            return truth(null == wanted);
         }
         let Some(actual) = actual else {
             return Truth::Unknown(BTreeSet::from([self.param.clone()]));

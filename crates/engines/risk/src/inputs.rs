@@ -11,6 +11,10 @@ pub enum Value {
     Number(f64),
     Bool(bool),
     Text(String),
+    /// Known not to exist, where the input says what its absence means (`null` for the
+    /// CP potential: no cathodic protection). Unlike an input not given, it decides: it
+    /// equals nothing, orders with nothing, and is null.
+    Absent,
 }
 
 impl Value {
@@ -20,6 +24,7 @@ impl Value {
             Value::Number(a) => other.as_f64().is_some_and(|b| *a == b),
             Value::Bool(a) => other.as_bool() == Some(*a),
             Value::Text(a) => other.as_str() == Some(a.as_str()),
+            Value::Absent => false,
         }
     }
 
@@ -28,6 +33,7 @@ impl Value {
             Value::Number(n) => serde_json::Number::from_f64(*n).map_or(Json::Null, Json::Number),
             Value::Bool(b) => Json::Bool(*b),
             Value::Text(t) => Json::String(t.clone()),
+            Value::Absent => Json::Null,
         }
     }
 }
@@ -116,6 +122,9 @@ pub struct InputSpec {
     pub description: Option<String>,
     /// The physical limits of a number, and why.
     pub bounds: Option<Bounds>,
+    /// What `null` states for this input, when it states something (it is then
+    /// [`Value::Absent`]); for other inputs `null` is "not given".
+    pub absent: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -141,7 +150,7 @@ impl InputSpec {
             message,
         };
         if v.is_null() {
-            return Ok(None);
+            return Ok(self.absent.as_ref().map(|_| Value::Absent));
         }
         let value = match &self.kind {
             Kind::Number => {

@@ -252,7 +252,11 @@ impl RuleSet {
             .and_then(Json::as_object)
             .map(|m| {
                 m.iter()
-                    .map(|(k, v)| (k.clone(), str_at(v, "doc").unwrap_or_default().to_owned()))
+                    .map(|(k, v)| {
+                        // A source is a citation, or an object with the citation as `doc`.
+                        let doc = v.as_str().or_else(|| str_at(v, "doc")).unwrap_or_default();
+                        (k.clone(), doc.to_owned())
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -422,6 +426,19 @@ impl RuleSet {
                 }
             }
         }
+        // Inputs whose `null` states something: what it states.
+        if let Some(map) = doc.get("absent").and_then(Json::as_object) {
+            for (name, meaning) in map {
+                let spec = self.inputs.iter_mut().find(|i| &i.name == name);
+                match (spec, meaning.as_str()) {
+                    (Some(spec), Some(m)) if !m.trim().is_empty() => {
+                        spec.absent = Some(m.to_owned())
+                    }
+                    (None, _) => check.fail(format!("absent.{name}: not an input of the rule set")),
+                    _ => check.fail(format!("absent.{name}: say what null means")),
+                }
+            }
+        }
         for spec in self.inputs.iter_mut().filter(|i| i.kind == Kind::Number) {
             let b = bounds.and_then(|m| m.get(&spec.name));
             let min = b.and_then(|b| b.get("min")).and_then(Json::as_f64);
@@ -583,6 +600,7 @@ fn read_inputs(doc: &Json, grades: &[String], check: &mut Check) -> Vec<InputSpe
             unit: str_at(v, "unit").map(str::to_owned),
             description: str_at(v, "description").map(str::to_owned),
             bounds: None,
+            absent: None,
         });
     }
     if out.is_empty() {

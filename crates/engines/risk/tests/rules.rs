@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value as Json, json};
+use serde_json::{Map, Value as Json, json};
 use ticorr_risk::{
     Cof, Condition, Inputs, Op, RiskGrade, RuleSet, RuleSetError, Susceptibility, Value,
 };
@@ -212,6 +212,20 @@ fn the_shipped_rule_file_loads_with_twelve_mechanisms_and_names_itself() {
     }
     let a = rs.assess(&Inputs::new(), Cof::C);
     assert_eq!(a.rule_set.sha256, rs.sha256);
+    // Every source a rule or adjustment cites can be shown with its citation.
+    for m in &rs.mechanisms {
+        let cited = m
+            .rules
+            .iter()
+            .map(|r| &r.provenance)
+            .chain(m.adjust.iter().map(|a| &a.provenance));
+        for p in cited {
+            for s in &p.sources {
+                let citation = rs.sources.get(s).map(String::as_str).unwrap_or_default();
+                assert!(!citation.is_empty(), "{}: source {s} has no citation", m.id);
+            }
+        }
+    }
 }
 
 #[test]
@@ -327,6 +341,38 @@ fn a_missing_input_flags_the_mechanism_incomplete_and_names_it() {
             m.id
         );
     }
+}
+
+#[test]
+fn a_cp_potential_of_null_states_that_no_cp_acts() {
+    let rs = rules();
+    let hydriding = |given: &Map<String, Json>| {
+        let inputs = rs.read_inputs(given).unwrap();
+        rs.assess(&inputs, Cof::C)
+            .mechanisms
+            .into_iter()
+            .find(|m| m.id == "hydriding")
+            .unwrap()
+    };
+    let mut given: Map<String, Json> = serde_json::from_value(json!({
+        "grade": "2", "temperature_c": 85.0, "ph": 7.0, "galvanic_partner": "none",
+        "h2s_high": false
+    }))
+    .unwrap();
+    // Not given: the CP rules cannot be decided.
+    let unknown = hydriding(&given);
+    assert!(unknown.missing.contains(&"cp_potential_v_sce".to_owned()));
+    // null: no CP, so the rules that need a CP potential do not hold.
+    given.insert("cp_potential_v_sce".into(), Json::Null);
+    let none = hydriding(&given);
+    assert!(!none.incomplete, "{none:?}");
+    assert_eq!(none.susceptibility, Susceptibility::None);
+    // And a strongly cathodic potential at 85 °C is what HY5 rates high.
+    given.insert("cp_potential_v_sce".into(), json!(-1.0));
+    assert_eq!(hydriding(&given).susceptibility, Susceptibility::High);
+    // Other inputs keep null as "not given".
+    given.insert("ph".into(), Json::Null);
+    assert!(hydriding(&given).missing.contains(&"ph".to_owned()));
 }
 
 #[test]

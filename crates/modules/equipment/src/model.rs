@@ -73,8 +73,10 @@ pub struct Equipment {
 }
 
 impl Equipment {
-    /// The item's conditions as risk-model inputs, by the model's own names; absent values
-    /// are left out, so the risk engine can flag its assessment as incomplete.
+    /// The item's conditions as risk-model inputs, by the model's own names; values not
+    /// known are left out, so the risk engine can flag its assessment as incomplete. An
+    /// item known to have no cathodic protection gives the CP potential as `null`, which
+    /// the model reads as "none".
     pub fn risk_inputs(&self) -> serde_json::Map<String, serde_json::Value> {
         let mut m = serde_json::Map::new();
         if self.grade != TitaniumGrade::Other {
@@ -104,6 +106,10 @@ impl Equipment {
         }
         if let Some(g) = self.galvanic_partner {
             m.insert("galvanic_partner".into(), g.as_str().into());
+        }
+        // Without cathodic protection there is no CP potential: the model's `null`.
+        if self.cathodic_protection == Some(false) && self.cp_potential_v_sce.is_none() {
+            m.insert("cp_potential_v_sce".into(), serde_json::Value::Null);
         }
         for (k, v) in &self.service_conditions {
             m.insert(k.clone(), v.clone());
