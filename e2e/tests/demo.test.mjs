@@ -209,3 +209,41 @@ test('an engineer checks the risk of a brine heater and sees the grade rise with
   assert.match(await crevice.textContent(), /缝隙腐蚀/);
   await page.close();
 });
+
+test('a self-check saved as an equipment item keeps its grade, and a hotter service raises it with a history row', async () => {
+  const page = await demo.browser.newPage();
+  await signIn(page, demo.base, demo.account('enterprise'));
+  await page.goto(`${demo.base}/risk/self-check`);
+  await page.selectOption('#in-grade', '2');
+  await page.fill('#in-temperature_c', '60');
+  await page.fill('#in-ph', '7');
+  await page.fill('#in-chloride_mg_l', '150000');
+  await page.selectOption('#in-crevice_present', 'yes');
+  await page.selectOption('#in-deposits_present', 'no');
+  await page.selectOption('#in-consequence_category', 'C');
+  await page.click('#risk-assess');
+  await page.waitForSelector('#risk-save');
+  const checked = await page.getAttribute('#risk-grade', 'data-grade');
+  await page.fill('#save-tag', 'E-901');
+  await page.fill('#save-name', '自检盐水加热器');
+  await page.selectOption('#save-type', 'plate_heat_exchanger');
+  await page.click('#risk-save-button');
+  await page.waitForSelector('#risk-explanation');
+  assert.equal(await page.getAttribute('#risk-grade', 'data-grade'), checked, 'the item has the grade of the check');
+  assert.equal(await page.locator('#risk-history tbody tr').count(), 1);
+  // Hotter: edit the temperature, and the grade and the explanation follow.
+  await page.click('a[href$="/edit"]');
+  await page.fill('#temperature_c', '85');
+  await page.click('form.form button[type=submit]');
+  await page.waitForSelector('#risk-history');
+  const hot = await page.getAttribute('#risk-grade', 'data-grade');
+  assert.notEqual(hot, checked, 'the grade changes between 60 and 85 °C');
+  assert.match(await page.textContent('#risk-explanation'), /CR2/);
+  assert.equal(await page.locator('#risk-history tbody tr').count(), 2);
+  assert.match(await page.textContent('#risk-history tbody tr:first-child'), /85/);
+  // The overview counts it.
+  await page.goto(`${demo.base}/risk/overview?scope=mine`);
+  const items = Number(await page.getAttribute('#overview-items', 'data-items'));
+  assert.ok(items >= 1);
+  await page.close();
+});

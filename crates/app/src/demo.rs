@@ -82,6 +82,15 @@ pub async fn run(mut cfg: Config, port: u16) -> anyhow::Result<()> {
             report.equipment,
             started.elapsed().as_secs_f64()
         );
+        let census = ticorr_equipment::risk::grade_census(&state.db).await?;
+        let line: Vec<String> = census
+            .iter()
+            .map(|(g, n)| match g.as_str() {
+                "ungraded" => format!("not graded {n} (consequence not known)"),
+                _ => format!("{g} {n}"),
+            })
+            .collect();
+        println!("Corrosion risk grades of the items: {}.", line.join(" · "));
         std::fs::write(
             &accounts_file,
             serde_json::to_string_pretty(&report.accounts)?,

@@ -635,7 +635,14 @@ pub(crate) fn generate(
                 owner.region
             )));
             let words = format!("{medium_en} {}", service.description);
-            let risk = risk_side(&mut side, profile_key, kind, &words, galvanic_partner);
+            let risk = risk_side(
+                &mut side,
+                profile_key,
+                kind,
+                &words,
+                galvanic_partner,
+                temperature_c,
+            );
             ValidEquipment {
                 tag,
                 name,
@@ -651,7 +658,8 @@ pub(crate) fn generate(
                 temperature_c,
                 pressure_mpa,
                 chloride_mg_l,
-                fluoride_mg_l,
+                // Where the profile knows no fluoride, most owners state none.
+                fluoride_mg_l: fluoride_mg_l.or_else(|| side.random_bool(0.8).then_some(0.0)),
                 ph,
                 velocity_m_s,
                 galvanic_partner,
@@ -685,7 +693,7 @@ struct RiskSide {
 }
 
 /// Reads the medium's words (English, from the reference profiles) for what the risk
-/// model asks beyond the basic conditions. About one answer in ten is left unknown, as an
+/// model asks beyond the basic conditions. About one answer in twenty is left unknown, as an
 /// owner would leave it; a measured corrosion rate exists for a minority of items.
 fn risk_side(
     rng: &mut ChaCha8Rng,
@@ -693,6 +701,7 @@ fn risk_side(
     kind: EquipmentType,
     words: &str,
     galvanic: Option<GalvanicPartner>,
+    temperature_c: Option<f64>,
 ) -> RiskSide {
     let w = words.to_lowercase();
     let has = |keys: &[&str]| keys.iter().any(|k| w.contains(k));
@@ -700,8 +709,13 @@ fn risk_side(
     let chlorine = has(&["chlorine gas", "wet chlorine"]);
     answer(rng, &mut c, "chlorine_gas", chlorine.into());
     if chlorine {
-        // Wet chlorine coolers run with the gas saturated with water.
-        let v = in_range(rng, (0.3, 2.0), 0.05);
+        // Wet chlorine coolers run with water in the gas, mostly well above the least the
+        // rule file's curve asks at the temperature, sometimes close to it.
+        let least = ticorr_platform::risk::load()
+            .ok()
+            .and_then(|r| Some(r.rules.water_curve.as_ref()?.at(temperature_c?)))
+            .unwrap_or(0.0);
+        let v = round_to(least + rng.random_range(0.1..=1.5), 0.05);
         answer(rng, &mut c, "water_in_chlorine_wt_pct", v.into());
     }
     let methanol = has(&["methanol"]);
@@ -744,15 +758,18 @@ fn risk_side(
     answer(rng, &mut c, "anodic_or_stray_current", anodic.into());
     let rfna = has(&["fuming nitric", "n2o4"]);
     answer(rng, &mut c, "rfna_or_n2o4_service", rfna.into());
-    if has(&["oxygen-fed", "oxygen fed"]) {
-        let v = in_range(rng, (100.0, 1500.0), 10.0);
-        answer(rng, &mut c, "oxygen_partial_pressure_kpa", v.into());
-    }
+    // Dry oxygen reaches titanium only in oxygen-fed units; elsewhere the owner answers 0.
+    let oxygen = if has(&["oxygen-fed", "oxygen fed"]) {
+        in_range(rng, (100.0, 1500.0), 10.0)
+    } else {
+        0.0
+    };
+    answer(rng, &mut c, "oxygen_partial_pressure_kpa", oxygen.into());
     if galvanic.is_some_and(|g| g != GalvanicPartner::None) {
         let v = in_range(rng, (0.02, 2.0), 0.01);
         answer(rng, &mut c, "anode_to_cathode_area_ratio", v.into());
     }
-    if rng.random_bool(0.35) {
+    if rng.random_bool(0.6) {
         // Coupon or ER-probe measurements: titanium in its passive range, faster in
         // reducing acids.
         let rate = if hcl || has(&["sulfuric", "sulphuric", "reducing"]) {
@@ -828,14 +845,14 @@ fn risk_side(
     }
 }
 
-/// Keeps an answer, except about one in ten that the owner left unknown.
+/// Keeps an answer, except about one in twenty that the owner left unknown.
 fn answer(
     rng: &mut ChaCha8Rng,
     conditions: &mut serde_json::Map<String, serde_json::Value>,
     name: &str,
     value: serde_json::Value,
 ) {
-    if !rng.random_bool(0.1) {
+    if !rng.random_bool(0.05) {
         conditions.insert(name.to_owned(), value);
     }
 }

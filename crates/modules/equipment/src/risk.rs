@@ -514,15 +514,7 @@ pub(crate) fn overview(
             }
         }
     }
-    let by_grade = RiskGrade::ALL
-        .iter()
-        .map(|g| g.as_str().to_owned())
-        .chain(std::iter::once("ungraded".to_owned()))
-        .map(|g| {
-            let n = grades.get(&g).copied().unwrap_or(0);
-            (g, n)
-        })
-        .collect();
+    let by_grade = by_grade(&grades);
     let mut by_mechanism: Vec<MechanismCount> = mechanisms
         .into_iter()
         .map(|(mechanism, by)| MechanismCount {
@@ -542,4 +534,35 @@ pub(crate) fn overview(
         incomplete,
         unassessed: (items - rows.len()) as u64,
     }
+}
+
+/// How many items hold each current grade (`I` to `IV`, `ungraded`), over the whole
+/// database: for the command line of whoever runs the installation (the demo's summary),
+/// never for a request.
+pub async fn grade_census(db: &Db) -> Result<Vec<(String, u64)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT COALESCE(risk_grade, 'ungraded') AS grade, CAST(COUNT(*) AS BIGINT) AS n \
+         FROM risk_assessments WHERE is_current = 1 GROUP BY COALESCE(risk_grade, 'ungraded')",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let mut counts = std::collections::BTreeMap::new();
+    for r in &rows {
+        let n: i64 = r.try_get("n")?;
+        counts.insert(r.try_get::<String, _>("grade")?, n as u64);
+    }
+    Ok(by_grade(&counts))
+}
+
+/// Counts by grade in grade order, `ungraded` last, zeros included.
+fn by_grade(counts: &std::collections::BTreeMap<String, u64>) -> Vec<(String, u64)> {
+    RiskGrade::ALL
+        .iter()
+        .map(|g| g.as_str().to_owned())
+        .chain(std::iter::once("ungraded".to_owned()))
+        .map(|g| {
+            let n = counts.get(&g).copied().unwrap_or(0);
+            (g, n)
+        })
+        .collect()
 }

@@ -266,6 +266,7 @@ fn history_rows(
         Some(serde_json::Value::Number(n)) => num(n.as_f64()),
         Some(serde_json::Value::String(s)) if field == "grade" => format!("Gr{s}"),
         Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Null) => ctx.t("none"),
         Some(other) => other.to_string(),
     };
     records
@@ -472,6 +473,7 @@ async fn detail_page(
             let shown = match val {
                 serde_json::Value::String(s) => s,
                 serde_json::Value::Number(n) => num(n.as_f64()),
+                serde_json::Value::Null => ctx.t("none"),
                 other => other.to_string(),
             };
             (k, shown)

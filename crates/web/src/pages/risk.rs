@@ -404,6 +404,7 @@ fn value_text(ctx: &PageCtx, risk: &Risk, param: &str, v: &Json) -> String {
     match v {
         Json::Bool(true) => ctx.t("yes"),
         Json::Bool(false) => ctx.t("no"),
+        Json::Null => ctx.t("none"),
         Json::Number(n) => format!("{}{unit}", super::num(n.as_f64())),
         Json::String(s) if param == "grade" => format!("Gr{s}"),
         Json::String(s) if param == "galvanic_partner" => ctx.label("galvanic", s),
@@ -468,15 +469,23 @@ fn describe(ctx: &PageCtx, risk: &Risk, c: &Condition) -> String {
 fn values_seen(ctx: &PageCtx, risk: &Risk, c: &Condition, inputs: &Map<String, Json>) -> String {
     let mut seen: Vec<&str> = Vec::new();
     for cmp in c.comparisons() {
-        if !seen.contains(&cmp.param.as_str()) {
-            seen.push(&cmp.param);
+        // A derived input is shown by the inputs it is derived from.
+        let own = [cmp.param.as_str()];
+        let from = ticorr_risk::ruleset::DERIVED
+            .iter()
+            .find(|(d, _)| *d == cmp.param)
+            .map_or(&own[..], |(_, from)| *from);
+        for p in from {
+            if !seen.contains(p) {
+                seen.push(p);
+            }
         }
     }
     seen.into_iter()
         .filter_map(|p| {
             let v = inputs.get(p)?;
             Some(format!(
-                "{} {}",
+                "{} = {}",
                 ctx.t(&format!("risk-in-{p}")),
                 value_text(ctx, risk, p, v)
             ))

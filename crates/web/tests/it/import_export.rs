@@ -193,7 +193,67 @@ async fn the_template_is_a_valid_import(app: TestApp) {
     assert_eq!(result["outcome"], "imported", "{result}");
 }
 
+async fn risk_columns_import_in_chinese_and_export_again_with_a_grade(app: TestApp) {
+    let org = app.org(OrgKind::Enterprise, &[]).await;
+    let who = app.person(org, Role::Member).await;
+    let csv = "位号,名称,设备类型,钛材牌号,温度_c,氯离子_mg_l,ph,存在缝隙,氯气工况,氢氟酸_wt_pct,介质危害,附近人员,失效损失_usd\n\
+E-1,盐水加热器,plate_heat_exchanger,2,85,150000,7,是,否,0,hazardous,occasionally,80000\n\
+E-2,氯气冷却器,shell_and_tube_heat_exchanger,2,60,,3,否,也许,,toxic,rarely,\n";
+    // A flag that is neither yes nor no names its row and column; nothing is imported.
+    let refused = import(&app, &who.token, "text/csv", csv).await;
+    assert_eq!(refused["outcome"], "rejected", "{refused}");
+    let errors = refused["row_errors"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["row"] == 3 && e["field"] == "chlorine_gas"),
+        "{refused}"
+    );
+    assert_eq!(app.count("equipment", "1 = 1").await, 0);
+    let csv = csv.replace("也许", "否");
+    let result = import(&app, &who.token, "text/csv", csv).await;
+    assert_eq!(result, imported(2, 2, 0));
+    let list = app.get("/api/v1/equipment", Some(&who.token)).await.json();
+    let e1 = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["tag"] == "E-1")
+        .unwrap()
+        .clone();
+    assert_eq!(e1["medium_hazard"], "hazardous");
+    assert_eq!(e1["failure_cost_usd"], 80000.0);
+    assert_eq!(
+        e1["service_conditions"],
+        json!({"chlorine_gas": false, "hf_wt_pct": 0.0})
+    );
+    assert!(e1["risk_grade"].is_string(), "assessed on import: {e1}");
+    assert_eq!(
+        app.count(
+            "risk_assessments",
+            "reason = 'registered' AND is_current = 1"
+        )
+        .await,
+        2
+    );
+    let csv = app
+        .get("/api/v1/equipment/export?format=csv", Some(&who.token))
+        .await
+        .text();
+    let header = csv.lines().next().unwrap();
+    for column in [
+        "chlorine_gas",
+        "hf_wt_pct",
+        "medium_hazard",
+        "failure_cost_usd",
+    ] {
+        assert!(header.contains(column), "{header}");
+    }
+    assert!(csv.contains("hazardous,occasionally,80000"), "{csv}");
+}
+
 ticorr_test_support::on_both_engines!(
+    risk_columns_import_in_chinese_and_export_again_with_a_grade,
     a_bad_row_is_reported_by_number_and_nothing_is_imported,
     duplicate_tags_and_unknown_columns_are_refused,
     tags_repeated_across_row_batches_are_reported_before_anything_is_written,
