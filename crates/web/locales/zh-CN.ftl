@@ -627,3 +627,4 @@ risk-save-hint = 将这些工况保存为本单位的私有（L1）设备，此�
 risk-save = 保存为设备
 risk-overview-mechanism = 损伤机理
 risk-overview-susceptibility = 按敏感性
+risk-none-hint-cp_potential_v_sce = 若钛设备上没有阴极保护或牺牲阳极，请填“无”；不清楚则留空。

@@ -205,6 +205,39 @@ mod tests {
         assert!(checked > 50, "found {checked} message uses");
     }
 
+    /// Keys the pages build from data: a label for every input of the risk model (and its
+    /// derived ones), a hint for every input whose absence states a fact, every mechanism
+    /// rating and every reason an assessment is recorded.
+    #[test]
+    fn every_key_built_from_the_risk_model_exists() {
+        let i18n = I18n::load().unwrap();
+        let risk = ticorr_platform::risk::load().unwrap();
+        let mut keys: Vec<String> = Vec::new();
+        for spec in &risk.rules.inputs {
+            keys.push(format!("risk-in-{}", spec.name));
+            if spec.absent.is_some() {
+                keys.push(format!("risk-none-hint-{}", spec.name));
+            }
+        }
+        for (derived, _) in ticorr_risk::ruleset::DERIVED {
+            keys.push(format!("risk-in-{derived}"));
+        }
+        for s in ticorr_risk::Susceptibility::ALL {
+            keys.push(format!("susceptibility-{}", s.as_str()));
+        }
+        for r in ticorr_equipment::risk::Reason::ALL {
+            keys.push(format!("risk-reason-{}", r.as_str()));
+        }
+        for g in ticorr_risk::RiskGrade::ALL {
+            keys.push(format!("risk-level-{}", g.level()));
+        }
+        for key in keys {
+            for lang in Lang::ALL {
+                assert!(i18n.has(lang, &key), "`{key}` missing in {}", lang.tag());
+            }
+        }
+    }
+
     fn collect(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let p = entry.unwrap().path();

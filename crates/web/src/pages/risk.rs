@@ -69,7 +69,13 @@ pub struct Field {
     /// (value, label) for choices and flags.
     pub options: Vec<(String, String)>,
     pub value: String,
+    /// How to say that the thing measured does not exist, for inputs whose absence
+    /// states a fact (empty for the others).
+    pub hint: String,
 }
+
+/// The words that state an absence in the self-check (`null` to the engine).
+const NONE_WORDS: [&str; 3] = ["none", "无", "没有"];
 
 pub struct Group {
     pub title: String,
@@ -151,6 +157,10 @@ fn save_box(ctx: &PageCtx, risk: &Risk, values: &Map<String, Json>) -> Option<Sa
             .input(name)
             .is_some_and(|s| matches!(s.kind, Kind::Bool));
         let value = if is_flag { flag(text) } else { text.to_owned() };
+        if name == "cp_potential_v_sce" && NONE_WORDS.contains(&text.to_lowercase().as_str()) {
+            hidden.push(("cathodic_protection".to_owned(), "false".to_owned()));
+            continue;
+        }
         match columns.iter().find(|f| f.name == name) {
             Some(f) if f.condition => hidden.push((format!("sc.{name}"), value)),
             Some(_) => hidden.push((name.clone(), value)),
@@ -210,6 +220,11 @@ fn form_fields(ctx: &PageCtx, risk: &Risk, given: &Map<String, Json>) -> Vec<Gro
                         _ => ("number", Vec::new()),
                     };
                     Field {
+                        hint: if spec.absent.is_some() {
+                            ctx.t(&format!("risk-none-hint-{}", spec.name))
+                        } else {
+                            String::new()
+                        },
                         name: spec.name.clone(),
                         label: ctx.t(&format!("risk-in-{}", spec.name)),
                         unit: spec.unit.clone().unwrap_or_default().replace("degC", "°C"),
@@ -325,6 +340,11 @@ fn assess(ctx: &PageCtx, risk: &Risk, values: &Map<String, Json>) -> Result<Resu
                 "no" => Json::Bool(false),
                 _ => return Err(format!("{}: {}", label(), ctx.t("risk-yes-no"))),
             },
+            Kind::Number
+                if spec.absent.is_some() && NONE_WORDS.contains(&text.to_lowercase().as_str()) =>
+            {
+                Json::Null
+            }
             Kind::Number => number(text).ok_or_else(|| not_a_number(label()))?,
             _ => Json::String(text.to_owned()),
         };
@@ -494,10 +514,48 @@ fn values_seen(ctx: &PageCtx, risk: &Risk, c: &Condition, inputs: &Map<String, J
         .join(if ctx.lang == Lang::Zh { "，" } else { ", " })
 }
 
+/// The sentence that lists the inputs that would complete the assessment, if any.
+fn to_complete(ctx: &PageCtx, o: &Outcome<'_>) -> Option<String> {
+    let zh = ctx.lang == Lang::Zh;
+    let (stop, colon) = if zh { ("。", "：") } else { (".", ": ") };
+    let missing: Vec<String> = o
+        .mechanisms
+        .iter()
+        .flat_map(|m| m.missing.iter())
+        .fold(Vec::<&String>::new(), |mut acc, f| {
+            if !acc.contains(&f) {
+                acc.push(f);
+            }
+            acc
+        })
+        .into_iter()
+        .map(|f| ctx.t(&format!("risk-in-{f}")))
+        .collect();
+    (!missing.is_empty()).then(|| {
+        format!(
+            "{}{colon}{}{stop}",
+            ctx.t("risk-to-complete"),
+            missing.join(if zh { "、" } else { ", " })
+        )
+    })
+}
+
 /// The result in plain words: the grade and the worst mechanism, the rule that put it
 /// there with the values that made it hold, when the rule set would rate it lower, what to
 /// do about it, and what is missing.
 fn explain(ctx: &PageCtx, risk: &Risk, o: &Outcome<'_>, inputs: &Map<String, Json>) -> Vec<String> {
+    let mut out = explain_worst(ctx, risk, o, inputs);
+    out.extend(to_complete(ctx, o));
+    out
+}
+
+/// The grade and the worst mechanism, and why.
+fn explain_worst(
+    ctx: &PageCtx,
+    risk: &Risk,
+    o: &Outcome<'_>,
+    inputs: &Map<String, Json>,
+) -> Vec<String> {
     let zh = ctx.lang == Lang::Zh;
     let stop = if zh { "。" } else { "." };
     let colon = if zh { "：" } else { ": " };
@@ -604,26 +662,6 @@ fn explain(ctx: &PageCtx, risk: &Risk, o: &Outcome<'_>, inputs: &Map<String, Jso
             "{}{colon}{}{stop}",
             ctx.t("risk-consider"),
             mitigations.join(if zh { "；" } else { "; " })
-        ));
-    }
-    let missing: Vec<String> = o
-        .mechanisms
-        .iter()
-        .flat_map(|m| m.missing.iter())
-        .fold(Vec::<&String>::new(), |mut acc, f| {
-            if !acc.contains(&f) {
-                acc.push(f);
-            }
-            acc
-        })
-        .into_iter()
-        .map(|f| ctx.t(&format!("risk-in-{f}")))
-        .collect();
-    if !missing.is_empty() {
-        out.push(format!(
-            "{}{colon}{}{stop}",
-            ctx.t("risk-to-complete"),
-            missing.join(if zh { "、" } else { ", " })
         ));
     }
     out

@@ -251,7 +251,62 @@ async fn the_self_check_page_explains_a_grade_in_both_languages(app: TestApp) {
     );
 }
 
+async fn the_self_check_takes_none_for_a_cp_potential(app: TestApp) {
+    let org = app.org(OrgKind::Enterprise, &[]).await;
+    let who = app.person(org, Role::Member).await;
+    let cookie = format!("__Host-ticorr_session={}", who.token);
+    let html = app
+        .get_with_cookies("/risk/self-check", &cookie)
+        .await
+        .text();
+    assert!(html.contains("id=\"hint-cp_potential_v_sce\""), "{html}");
+    let csrf = html
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let explanation = |cp: &'static str| {
+        let app = &app;
+        let csrf = csrf.clone();
+        let cookie = cookie.clone();
+        async move {
+            let pairs = [
+                ("_csrf", csrf.as_str()),
+                ("grade", "2"),
+                ("temperature_c", "85"),
+                ("ph", "7"),
+                ("galvanic_partner", "none"),
+                ("h2s_high", "no"),
+                ("cp_potential_v_sce", cp),
+                ("consequence_category", "B"),
+            ];
+            let html = app
+                .post_form("/risk/self-check", &cookie, &pairs)
+                .await
+                .text();
+            assert!(!html.contains("id=\"risk-error\""), "{html}");
+            html.split("id=\"risk-explanation\"")
+                .nth(1)
+                .and_then(|s| s.split("</div>").next())
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let cp_label = "阴极保护下钛的电位";
+    assert!(
+        explanation("").await.contains(cp_label),
+        "not known: asked for"
+    );
+    assert!(
+        !explanation("无").await.contains(cp_label),
+        "none: answered"
+    );
+    assert!(!explanation("none").await.contains(cp_label));
+}
+
 ticorr_test_support::on_both_engines!(
+    the_self_check_takes_none_for_a_cp_potential,
     the_self_check_page_explains_a_grade_in_both_languages,
     any_signed_in_user_assesses_conditions_with_the_contracts_answer,
     the_consequence_is_derived_when_not_given,
