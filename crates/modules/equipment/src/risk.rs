@@ -3,8 +3,9 @@
 //!
 //! An assessment is written in the transaction that registers or changes an item, so an
 //! item never shows conditions its grade was not computed from. A row is added only when
-//! the result changes (a new grade, a mechanism rated differently, a new rule set), so the
-//! history reads as the list of times the risk changed and why. When the rule file or the
+//! the result changes (a new grade, a mechanism rated differently or by other rules), so
+//! the history reads as the list of times the risk changed and why; the same result under
+//! new rule files only takes their names. When the rule file or the
 //! consequence scheme changes, a job ([`REASSESS_KIND`]) reassesses every item whose
 //! current assessment was made with other files.
 
@@ -151,6 +152,15 @@ fn compact(a: &ItemAssessment) -> Json {
     })
 }
 
+/// A kept result without the rule set that made it, to compare results across files.
+fn without_rule_set(result: &Json) -> Json {
+    let mut r = result.clone();
+    if let Some(o) = r.as_object_mut() {
+        o.remove("rule_set");
+    }
+    r
+}
+
 /// The inputs that differ between two versions of an item.
 fn changes(before: Option<&Equipment>, after: &Equipment) -> Vec<Change> {
     let Some(before) = before else {
@@ -184,7 +194,8 @@ pub(crate) async fn record(
 ) -> Result<bool, EquipmentError> {
     let risk = engine()?;
     let assessment = assess(item)?;
-    let text = compact(&assessment).to_string();
+    let result = compact(&assessment);
+    let text = result.to_string();
     let current: Option<(String, String)> = sqlx::query(
         "SELECT id, result FROM risk_assessments WHERE equipment_id = $1 AND is_current = 1",
     )
@@ -193,12 +204,25 @@ pub(crate) async fn record(
     .await?
     .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("result")?)))
     .transpose()?;
-    if let Some((_, old)) = &current
-        && *old == text
-    {
-        return Ok(false);
-    }
-    if let Some((id, _)) = &current {
+    if let Some((id, old)) = &current {
+        // The same result under new files is no change to the reader: the current row
+        // takes the new files' names and the history stays a list of real changes.
+        let old: Json = serde_json::from_str(old).unwrap_or(Json::Null);
+        if without_rule_set(&old) == without_rule_set(&result) {
+            let p = &assessment.probability;
+            sqlx::query(
+                "UPDATE risk_assessments SET result = $1, rule_set_version = $2, \
+                 rule_set_sha256 = $3, consequence_sha256 = $4 WHERE id = $5",
+            )
+            .bind(&text)
+            .bind(p.rule_set.version.clone())
+            .bind(p.rule_set.sha256.clone())
+            .bind(risk.consequence.sha256.clone())
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+            return Ok(false);
+        }
         sqlx::query("UPDATE risk_assessments SET is_current = 0 WHERE id = $1")
             .bind(id)
             .execute(&mut *conn)
@@ -402,19 +426,11 @@ pub async fn run_reassess(ctx: JobContext) -> Result<Settled, JobFailure> {
             let Some(view) = store::view(&mut tx, id).await? else {
                 continue;
             };
+            // A changed result adds a history row; the same result takes the new files'
+            // names in place.
             record(&mut tx, &view.item, None, Reason::RuleSetChanged, now, None)
                 .await
                 .map_err(JobFailure::retry)?;
-            // An identical result with the new files still has to carry them.
-            sqlx::query(
-                "UPDATE risk_assessments SET rule_set_sha256 = $1, consequence_sha256 = $2 \
-                 WHERE equipment_id = $3 AND is_current = 1",
-            )
-            .bind(&rules)
-            .bind(&consequence)
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
         }
         tx.commit().await?;
         done += ids.len() as i64;

@@ -316,10 +316,15 @@ async fn items_assessed_with_other_rule_files_are_reassessed_by_a_job(app: TestA
             .is_none()
     );
     // One item as assessed by an older rule file; the other as from before assessments.
-    sqlx::query("UPDATE risk_assessments SET rule_set_sha256 = 'older' WHERE equipment_id IN (SELECT id FROM equipment WHERE tag = 'E-1')")
-        .execute(db.pool())
-        .await
-        .unwrap();
+    let sha = ticorr_platform::risk::load().unwrap().rules.sha256.clone();
+    sqlx::query(
+        "UPDATE risk_assessments SET rule_set_sha256 = 'older', result = REPLACE(result, $1, 'older') \
+         WHERE equipment_id IN (SELECT id FROM equipment WHERE tag = 'E-1')",
+    )
+    .bind(&sha)
+    .execute(db.pool())
+    .await
+    .unwrap();
     sqlx::query("DELETE FROM risk_assessments WHERE equipment_id IN (SELECT id FROM equipment WHERE tag = 'E-2')")
         .execute(db.pool())
         .await
@@ -348,6 +353,16 @@ async fn items_assessed_with_other_rule_files_are_reassessed_by_a_job(app: TestA
         "the item without an assessment got one; the other kept its identical result"
     );
     assert_eq!(app.count("risk_assessments", "is_current = 1").await, 2);
+    assert_eq!(
+        app.count("risk_assessments", "1 = 1").await,
+        2,
+        "the same result under new files adds no history row"
+    );
+    assert_eq!(
+        app.count("risk_assessments", "result LIKE '%older%'").await,
+        0,
+        "the current rows name the files they are now made with"
+    );
 }
 
 ticorr_test_support::on_both_engines!(
