@@ -280,7 +280,7 @@ fn history_rows(
                 .map(|c| {
                     format!(
                         "{}: {} → {}",
-                        ctx.t(&format!("risk-in-{}", c.field)),
+                        super::risk::input_label(ctx, &c.field),
                         shown(&c.field, &c.from),
                         shown(&c.field, &c.to)
                     )

@@ -413,6 +413,17 @@ impl<'a> Outcome<'a> {
     }
 }
 
+/// The label of a risk input, or of a consequence answer, in the page's language.
+pub fn input_label(ctx: &PageCtx, name: &str) -> String {
+    match name {
+        "consequence_category" => ctx.t("risk-category"),
+        "medium_hazard" => ctx.t("risk-hazard"),
+        "people_nearby" => ctx.t("risk-people"),
+        "failure_cost_usd" => ctx.t("risk-cost"),
+        input => ctx.t(&format!("risk-in-{input}")),
+    }
+}
+
 /// A value as a reader writes it: yes/no, a number with its unit, a grade as `Gr7`.
 fn value_text(ctx: &PageCtx, risk: &Risk, param: &str, v: &Json) -> String {
     let unit = risk

@@ -181,6 +181,17 @@ async fn an_item_without_a_consequence_is_assessed_but_not_graded(app: TestApp) 
     let risk = risk_of(&app, &who.token, &id).await;
     assert_eq!(risk["assessment"]["cof_category"], "D");
     assert!(risk["assessment"]["risk_grade"].is_string());
+    let page = app
+        .get_with_cookies(
+            &format!("/equipment/{id}"),
+            &format!("__Host-ticorr_session={}", who.token),
+        )
+        .await
+        .text();
+    assert!(
+        page.contains("后果等级: — → D"),
+        "the history names the change: {page}"
+    );
 }
 
 async fn service_conditions_and_consequences_are_checked_by_name(app: TestApp) {
