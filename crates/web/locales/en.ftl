@@ -638,3 +638,4 @@ risk-save = Save as equipment item
 risk-overview-mechanism = Damage mechanism
 risk-overview-susceptibility = By susceptibility
 risk-none-hint-cp_potential_v_sce = Write “none” if no cathodic protection or sacrificial anodes act on the titanium; leave it empty if you do not know.
+search-facet-risk_grade = Risk grade

@@ -628,3 +628,4 @@ risk-save = 保存为设备
 risk-overview-mechanism = 损伤机理
 risk-overview-susceptibility = 按敏感性
 risk-none-hint-cp_potential_v_sce = 若钛设备上没有阴极保护或牺牲阳极，请填“无”；不清楚则留空。
+search-facet-risk_grade = 风险等级

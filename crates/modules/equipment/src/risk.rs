@@ -428,9 +428,14 @@ pub async fn run_reassess(ctx: JobContext) -> Result<Settled, JobFailure> {
             };
             // A changed result adds a history row; the same result takes the new files'
             // names in place.
-            record(&mut tx, &view.item, None, Reason::RuleSetChanged, now, None)
+            let changed = record(&mut tx, &view.item, None, Reason::RuleSetChanged, now, None)
                 .await
                 .map_err(JobFailure::retry)?;
+            if changed {
+                // The search index shows the grade as a facet.
+                ticorr_platform::search::changed(&mut tx, crate::RECORD_KIND, &id.to_string(), now)
+                    .await?;
+            }
         }
         tx.commit().await?;
         done += ids.len() as i64;

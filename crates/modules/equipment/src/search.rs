@@ -4,7 +4,8 @@
 //! its type and grade in either language (through the vocabulary's concepts), and by the
 //! damage mechanisms its recorded facts make relevant (crevices, deposits, a galvanic
 //! partner …, linked in `refdata/search_vocabulary.toml`). Facets: type, grade, the
-//! owner's province and industry, level, year of commissioning, mechanism.
+//! owner's province and industry, level, year of commissioning, mechanism, and the current
+//! risk grade (`ungraded` while the consequence is not known).
 
 use ticorr_db::Db;
 use ticorr_kernel::equipment::GalvanicPartner;
@@ -22,6 +23,7 @@ pub const FACETS: &[&str] = &[
     "level",
     "year",
     "mechanism",
+    "risk_grade",
 ];
 
 /// The equipment registry as a search source.
@@ -154,6 +156,12 @@ fn document(row: &SearchRow) -> Doc {
     for mechanism in mechanisms(&facts) {
         facets.push(("mechanism".to_owned(), mechanism.to_owned()));
     }
+    facets.push((
+        "risk_grade".to_owned(),
+        view.risk_grade
+            .clone()
+            .unwrap_or_else(|| "ungraded".to_owned()),
+    ));
 
     Doc {
         doc_type: RECORD_KIND.to_owned(),

@@ -127,6 +127,26 @@ async fn a_temperature_change_changes_the_grade_its_explanation_and_the_history(
     let grade = hot["assessment"]["risk_grade"].as_str().unwrap();
     assert!(en.contains(&format!("data-grade=\"{grade}\"")));
 
+    // Search offers the grade as a facet.
+    let found = app
+        .get("/api/v1/search?q=E-101", Some(&who.token))
+        .await
+        .json();
+    let facet = found["facets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "risk_grade")
+        .cloned()
+        .unwrap_or_else(|| panic!("no risk_grade facet: {found}"));
+    assert!(
+        facet["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["value"] == grade && v["count"] == 1),
+        "{facet}"
+    );
     // The list shows and filters by the grade.
     let list = app
         .get(
