@@ -639,3 +639,6 @@ risk-overview-mechanism = Damage mechanism
 risk-overview-susceptibility = By susceptibility
 risk-none-hint-cp_potential_v_sce = Write “none” if no cathodic protection or sacrificial anodes act on the titanium; leave it empty if you do not know.
 search-facet-risk_grade = Risk grade
+risk-grade-column = Risk grade
+equipment-mechanism-filter = Items on which this damage mechanism is rated above none:
+equipment-mechanism-clear = show all

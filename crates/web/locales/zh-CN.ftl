@@ -629,3 +629,6 @@ risk-overview-mechanism = 损伤机理
 risk-overview-susceptibility = 按敏感性
 risk-none-hint-cp_potential_v_sce = 若钛设备上没有阴极保护或牺牲阳极，请填“无”；不清楚则留空。
 search-facet-risk_grade = 风险等级
+risk-grade-column = 风险等级
+equipment-mechanism-filter = 以下设备中该损伤机理的敏感性高于“无”：
+equipment-mechanism-clear = 显示全部

@@ -100,6 +100,9 @@ struct ListPage<'a> {
     export_query: String,
     may_create: bool,
     notice: Option<String>,
+    /// The damage mechanism the list is narrowed to (from the risk overview), by name,
+    /// with the link that clears it.
+    mechanism: Option<(String, String)>,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -209,7 +212,25 @@ pub async fn list(
     let notice = ctx.notice(&Done {
         done: Some(f.done.clone()),
     });
+    let mechanism = (!f.mechanism.is_empty()).then(|| {
+        let zh = ctx.lang == crate::i18n::Lang::Zh;
+        let name = ticorr_platform::risk::load()
+            .ok()
+            .and_then(|r| r.rules.mechanism(&f.mechanism))
+            .map(|m| {
+                if zh {
+                    m.name_zh.clone()
+                } else {
+                    m.name.clone()
+                }
+            })
+            .unwrap_or_else(|| f.mechanism.clone());
+        let mut without = f.clone();
+        without.mechanism.clear();
+        (name, format!("/equipment?{}", without.query()))
+    });
     render(&ListPage {
+        mechanism,
         next: result
             .next_cursor
             .map(|c| format!("/equipment?{}&cursor={}", f.query(), url_encode(&c))),

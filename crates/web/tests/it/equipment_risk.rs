@@ -323,6 +323,17 @@ async fn overviews_count_the_items_a_caller_may_read(app: TestApp) {
     let html = page.text();
     assert!(html.contains("data-items=\"3\""), "{html}");
     assert!(html.contains("data-mechanism=\"crevice_hot_chloride\""));
+    // Following a mechanism lists its items and says so.
+    let list = app
+        .get_with_cookies(
+            "/equipment?mechanism=crevice_hot_chloride",
+            &format!("__Host-ticorr_session={}", who.token),
+        )
+        .await
+        .text();
+    assert!(list.contains("id=\"mechanism-filter\""), "{list}");
+    assert!(list.contains("热氯化物介质中的缝隙腐蚀"));
+    assert_eq!(list.matches("class=\"tag\"").count(), 2, "{list}");
 }
 
 async fn items_assessed_with_other_rule_files_are_reassessed_by_a_job(app: TestApp) {
