@@ -91,6 +91,10 @@ pub async fn run(mut cfg: Config, port: u16) -> anyhow::Result<()> {
             })
             .collect();
         println!("Corrosion risk grades of the items: {}.", line.join(" · "));
+        println!(
+            "Released {} standards and documents with {} clauses.",
+            report.standards, report.clauses
+        );
         std::fs::write(
             &accounts_file,
             serde_json::to_string_pretty(&report.accounts)?,

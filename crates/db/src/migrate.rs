@@ -47,6 +47,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(11, "0011_attachments"),
     migration!(12, "0012_search_feed_pruning"),
     migration!(13, "0013_risk_assessments"),
+    migration!(14, "0014_standards"),
 ];
 
 /// What a run of the migrations did.

@@ -73,6 +73,9 @@ pub struct SeedReport {
     pub pending_organizations: usize,
     /// Equipment items shared with a park (L2).
     pub park_items: usize,
+    /// Released standards and documents, and their clauses.
+    pub standards: usize,
+    pub clauses: usize,
 }
 
 /// The steps of a seeding, for progress display. They run in the order organisations,
@@ -114,6 +117,8 @@ pub enum SeedError {
     Storage(#[from] sqlx::Error),
     #[error("writing an equipment item: {0}")]
     Equipment(#[from] ticorr_equipment::EquipmentError),
+    #[error("the demo data is invalid: {0}")]
+    Data(String),
 }
 
 /// Whether a seeding has completed in this database. An interrupted seeding is not
@@ -167,6 +172,7 @@ pub async fn seed(
 
     write::organizations(db, &plan, progress).await?;
     write::equipment(db, &plan, progress).await?;
+    let (standards, clauses) = write::standards(db, &plan).await?;
     let hashed = hashing.await?.map_err(|_| SeedError::Hashing)?;
     let hashes: HashMap<usize, String> =
         plan.accounts.iter().map(|a| a.person).zip(hashed).collect();
@@ -216,6 +222,8 @@ pub async fn seed(
             .iter()
             .filter(|o| o.org.status == OrgStatus::Pending)
             .count(),
+        standards,
+        clauses,
         park_items: plan
             .items
             .iter()

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 use ticorr_db::Db;
+use ticorr_kernel::Level;
 use ticorr_platform::identity::{orgs, people};
 use time::Duration;
 
@@ -93,4 +94,51 @@ pub(crate) async fn people(
         progress(Stage::People, done, total);
     }
     Ok(())
+}
+
+/// The demo's standards (`data/standards.json`), released: the platform's unified
+/// standards held by the national association (public), the enterprise specification by
+/// the demo enterprise (private), the park guideline by the demo park (shared with its
+/// members) and the chain agreement by the demo manufacturer (private). Returns how many
+/// standards and clauses were written.
+pub(crate) async fn standards(db: &Db, plan: &Plan) -> Result<(usize, usize), SeedError> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        standards: Vec<ticorr_standards::StandardInput>,
+    }
+    let file: File = serde_json::from_str(include_str!("../data/standards.json"))
+        .map_err(|e| SeedError::Data(format!("data/standards.json: {e}")))?;
+    let org_of = |kind: &str| {
+        plan.accounts
+            .iter()
+            .find(|a| a.kind == kind)
+            .map(|a| plan.people[a.person].person.org_id)
+            .ok_or_else(|| SeedError::Data(format!("no demo account of kind {kind}")))
+    };
+    let release = ticorr_standards::Release {
+        at: base_time().plus(Duration::hours(8)),
+        effective_on: "2026-03-01".into(),
+        review_due_on: "2029-03-01".into(),
+    };
+    let mut tx = db.begin().await?;
+    let mut clauses = 0;
+    for s in &file.standards {
+        let scope = match s.origin {
+            ticorr_standards::Origin::Platform => (org_of("association")?, Level::Public, None),
+            ticorr_standards::Origin::Enterprise => (org_of("enterprise")?, Level::Private, None),
+            ticorr_standards::Origin::Park => {
+                let park = org_of("park")?;
+                (park, Level::Park, Some(park))
+            }
+            ticorr_standards::Origin::ChainAgreement => {
+                (org_of("manufacturer")?, Level::Private, None)
+            }
+        };
+        ticorr_standards::seed_released(&mut tx, scope, s, &release)
+            .await
+            .map_err(|e| SeedError::Data(format!("{}: {e}", s.code)))?;
+        clauses += s.clauses.len();
+    }
+    tx.commit().await?;
+    Ok((file.standards.len(), clauses))
 }

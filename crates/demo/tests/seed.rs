@@ -283,6 +283,47 @@ async fn seeds_a_complete_consistent_national_dataset() {
     .await;
     let park_items = count(&db, "SELECT COUNT(*) FROM equipment WHERE level = 'park'").await;
     assert_eq!(park_items, report.park_items as i64);
+
+    // Every item carries its current risk assessment.
+    let assessed = count(
+        &db,
+        "SELECT COUNT(*) FROM risk_assessments WHERE is_current = 1",
+    )
+    .await;
+    assert_eq!(assessed, report.equipment as i64);
+    // The standards: at least eight platform standards released to the public with 150
+    // clauses or more in all, and documents of each other origin at their holders' level.
+    assert!(
+        report.standards >= 11 && report.clauses >= 150,
+        "{report:?}"
+    );
+    let public = count(
+        &db,
+        "SELECT COUNT(*) FROM standards WHERE origin = 'platform' AND level = 'public'",
+    )
+    .await;
+    assert!(public >= 8);
+    for (origin, level) in [
+        ("enterprise", "private"),
+        ("park", "park"),
+        ("chain_agreement", "private"),
+    ] {
+        let n = count_with(
+            &db,
+            "SELECT COUNT(*) FROM standards WHERE origin = $1 AND level = $2",
+            &[origin, level],
+        )
+        .await;
+        assert!(n >= 1, "{origin}");
+    }
+    let clauses = count(&db, "SELECT COUNT(*) FROM clauses").await;
+    assert_eq!(clauses, report.clauses as i64);
+    let sealed = count(
+        &db,
+        "SELECT COUNT(*) FROM standard_versions WHERE stage = 'released' AND content_sha256 IS NOT NULL",
+    )
+    .await;
+    assert_eq!(sealed, report.standards as i64);
     let share = park_items as f64 / settled_items as f64;
     assert!((0.10..=0.15).contains(&share), "park share {share}");
 

@@ -229,6 +229,19 @@ impl From<EquipmentError> for ApiError {
     }
 }
 
+impl From<ticorr_standards::StandardsError> for ApiError {
+    fn from(e: ticorr_standards::StandardsError) -> Self {
+        use ticorr_standards::StandardsError as E;
+        match e {
+            E::NotFound => ApiError::NotFound,
+            E::Forbidden => ApiError::Forbidden,
+            E::Equipment(e) => e.into(),
+            E::Invalid(problems) => ApiError::BadRequest(problems.join("; ")),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
 impl From<AttachmentError> for ApiError {
     fn from(e: AttachmentError) -> Self {
         match e {

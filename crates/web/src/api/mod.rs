@@ -13,6 +13,7 @@ mod privacy;
 mod reference;
 mod risk;
 mod search;
+mod standards;
 mod stats;
 mod webhooks;
 
@@ -47,6 +48,7 @@ use crate::state::AppState;
         (name = "reference", description = "Reference data: regions and industries"),
         (name = "search", description = "Full-text search over every record type, with facets"),
         (name = "risk", description = "The corrosion risk engine: titanium damage mechanisms, probability x consequence, four grades"),
+        (name = "standards", description = "The clause library: released standards (public), versions and clauses, the external catalogue, and the clauses that apply to an equipment item"),
     )
 )]
 struct ApiDoc;
@@ -164,6 +166,11 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(routes!(search::search))
         .routes(routes!(search::start_reindex, search::reindex_status))
         .routes(routes!(risk::assess))
+        .routes(routes!(standards::list))
+        .routes(routes!(standards::catalogue))
+        .routes(routes!(standards::matches))
+        .routes(routes!(standards::get))
+        .routes(routes!(standards::clauses))
         .split_for_parts()
 }
 

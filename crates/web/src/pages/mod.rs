@@ -14,6 +14,7 @@ mod operator;
 mod privacy;
 mod risk;
 mod search;
+mod standards;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
@@ -116,6 +117,9 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .route("/privacy", get(privacy::form).post(privacy::run))
         .route("/risk/self-check", get(risk::form).post(risk::run))
         .route("/risk/overview", get(risk::overview))
+        .route("/standards", get(standards::list))
+        .route("/standards/{id}", get(standards::detail))
+        .route("/equipment/{id}/standards", get(standards::for_item))
         .route("/search", get(search::search))
 }
 
@@ -291,6 +295,7 @@ fn nav_for(state: &AppState, auth: &Auth, lang: Lang, path: &str) -> Vec<NavItem
         ("/", "nav-home"),
         ("/directory", "nav-directory"),
         ("/reference/industries", "nav-industries"),
+        ("/standards", "nav-standards"),
         ("/search", "nav-search"),
     ];
     if let Some(actor) = auth.caller.principal.actor() {
@@ -549,6 +554,16 @@ impl PageCtx {
                 tracing::error!(error = %other, "request failed");
                 self.error(PageErrorKind::Internal)
             }
+        }
+    }
+
+    pub fn standards_error(&self, e: ticorr_standards::StandardsError) -> PageError {
+        use ticorr_standards::StandardsError as E;
+        match e {
+            E::NotFound => self.error(PageErrorKind::NotFound),
+            E::Forbidden => self.error(PageErrorKind::Forbidden),
+            E::Equipment(e) => self.equipment_error(e),
+            other => self.storage_error(other),
         }
     }
 

@@ -16,5 +16,6 @@ mod privacy;
 mod risk;
 mod sealed;
 mod search;
+mod standards;
 mod stats;
 mod webhooks;

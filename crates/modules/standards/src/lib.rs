@@ -1,0 +1,449 @@
+//! The standards module: the clause library — unified platform standards, enterprise
+//! specifications, park guidelines and industrial-chain agreements — with their versions,
+//! a catalogue of the external standards they refer to, and which clauses apply to an
+//! equipment item, and why.
+//!
+//! This file is the module's public service API. Every read goes through the platform's
+//! [`Gate`]: a standard is a record of the organisation that holds it, at a data level
+//! (`public` for released platform standards: retrieval is a free public service).
+
+pub mod applies;
+pub mod catalogue;
+pub mod model;
+mod store;
+
+use serde::Serialize;
+use sha2::{Digest as _, Sha256};
+use ticorr_db::Db;
+use ticorr_equipment::EquipmentError;
+use ticorr_kernel::equipment::{EquipmentType, TitaniumGrade};
+use ticorr_kernel::{EquipmentId, Level, OrgId, Page, PageRequest, Timestamp};
+use ticorr_platform::identity::orgs;
+use ticorr_platform::policy::{Action, RecordRef, Resource};
+use ticorr_platform::{Caller, Denied, Gate};
+
+pub use applies::{Applies, Check, ItemFacts, Outcome, Range, Verdict};
+pub use model::{
+    Clause, ClauseInput, ClauseKind, Limit, Origin, Stage, Standard, StandardInput, StandardView,
+    Version,
+};
+pub use store::ListFilter;
+
+/// The record kind the policies and the audit see.
+pub const RECORD_KIND: &str = "standard";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StandardsError {
+    #[error("not found")]
+    NotFound,
+    #[error("not allowed")]
+    Forbidden,
+    #[error("invalid: {}", .0.join("; "))]
+    Invalid(Vec<String>),
+    #[error(transparent)]
+    Storage(#[from] sqlx::Error),
+    #[error(transparent)]
+    Equipment(#[from] EquipmentError),
+}
+
+impl From<Denied> for StandardsError {
+    fn from(d: Denied) -> Self {
+        match d {
+            Denied::NotFound => StandardsError::NotFound,
+            Denied::Forbidden => StandardsError::Forbidden,
+            Denied::Storage(e) => StandardsError::Storage(e),
+        }
+    }
+}
+
+impl Standard {
+    /// The standard as the policies see it.
+    pub fn resource(&self) -> Resource {
+        Resource::Record(RecordRef {
+            kind: RECORD_KIND,
+            id: self.id.clone(),
+            level: self.level,
+            owner: self.owner_org_id,
+            parks: self.park_id.into_iter().collect(),
+        })
+    }
+}
+
+/// SHA-256 of a version's clauses in their canonical form: what a release seals.
+pub fn content_sha256(clauses: &[ClauseInput]) -> String {
+    hex::encode(Sha256::digest(store::content(clauses).as_bytes()))
+}
+
+/// The standards the caller may read that match `filter`, by code. Without an account,
+/// the released public ones.
+pub async fn list(
+    db: &Db,
+    gate: &Gate,
+    caller: &Caller,
+    filter: &ListFilter,
+    page: &PageRequest,
+) -> Result<Page<Standard>, StandardsError> {
+    let mut conn = db.pool().acquire().await?;
+    let rows = store::list(&mut conn, caller.principal.actor(), filter, page).await?;
+    let page = Page::from_rows(rows, page, |s: &Standard| ticorr_kernel::Cursor {
+        key: s.code.clone(),
+        id: s.id.clone(),
+    });
+    let items = gate
+        .filter(&mut conn, caller, Action::Read, page.items, |s| {
+            s.resource()
+        })
+        .await?;
+    Ok(Page {
+        items,
+        next_cursor: page.next_cursor,
+    })
+}
+
+/// One standard with its versions, if the caller may read it.
+pub async fn get(
+    db: &Db,
+    gate: &Gate,
+    caller: &Caller,
+    id: &str,
+) -> Result<StandardView, StandardsError> {
+    let mut conn = db.pool().acquire().await?;
+    let standard = store::standard(&mut conn, id)
+        .await?
+        .ok_or(StandardsError::NotFound)?;
+    gate.check(&mut conn, caller, Action::Read, &standard.resource())
+        .await?;
+    let versions = store::versions(&mut conn, id).await?;
+    Ok(StandardView { standard, versions })
+}
+
+/// The clauses of one version (`current` for the released one) of a standard the caller
+/// may read.
+pub async fn clauses(
+    db: &Db,
+    gate: &Gate,
+    caller: &Caller,
+    id: &str,
+    version: &str,
+) -> Result<(StandardView, Version, Vec<Clause>), StandardsError> {
+    let view = get(db, gate, caller, id).await?;
+    let found = view
+        .versions
+        .iter()
+        .find(|v| {
+            if version == "current" {
+                v.stage == Stage::Released
+            } else {
+                v.version == version
+            }
+        })
+        .cloned()
+        .ok_or(StandardsError::NotFound)?;
+    let mut conn = db.pool().acquire().await?;
+    let clauses = store::clauses(&mut conn, &found.id).await?;
+    Ok((view, found, clauses))
+}
+
+/// Medium words with their synonyms in both languages, from the search vocabulary's
+/// `medium.*` concepts.
+struct MediumWords;
+
+impl applies::Synonyms for MediumWords {
+    fn synonyms(&self, word: &str) -> Vec<String> {
+        let w = word.to_lowercase();
+        let from_vocabulary = ticorr_platform::search::vocabulary()
+            .ok()
+            .and_then(|v| v.concept(&format!("medium.{w}")))
+            .map(|c| c.terms.iter().map(|t| t.to_lowercase()).collect::<Vec<_>>());
+        match from_vocabulary {
+            Some(mut terms) => {
+                if !terms.contains(&w) {
+                    terms.push(w);
+                }
+                terms
+            }
+            None => vec![w],
+        }
+    }
+}
+
+/// How a clause's limit stands for an item where the clause applies.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct LimitStatus {
+    /// `temperature_c ≤ 70 °C`.
+    pub limit: String,
+    /// The item's value, when recorded.
+    pub value: Option<f64>,
+    /// `kept`, `exceeded` or `unknown`.
+    pub status: String,
+}
+
+/// A clause checked against an item.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Matched {
+    pub standard_id: String,
+    pub code: String,
+    pub title_en: String,
+    pub title_zh: String,
+    pub version: String,
+    pub clause: Clause,
+    /// Every condition of the clause with the item's value and the verdict.
+    pub checks: Vec<Check>,
+    /// Where the clause applies and carries a limit: whether the item keeps it.
+    pub limit: Option<LimitStatus>,
+}
+
+/// The clauses for one item.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MatchResult {
+    pub equipment_id: EquipmentId,
+    /// The item's current risk grade, which the clauses' risk grades are checked against.
+    pub risk_grade: Option<String>,
+    /// Clauses that apply: mandatory first, then by standard and number.
+    pub applicable: Vec<Matched>,
+    /// Clauses that would apply if facts the item does not record turned out to fit:
+    /// no condition fails, at least one is unknown.
+    pub undecided: Vec<Matched>,
+}
+
+/// What the platform knows of an item, for matching: its conditions, its owner's industry
+/// and province, and its current risk grade.
+pub async fn facts_of(
+    conn: &mut sqlx::AnyConnection,
+    item: &ticorr_equipment::EquipmentView,
+) -> Result<ItemFacts, StandardsError> {
+    let e = &item.item;
+    let owner = orgs::load(conn, e.org_id).await?;
+    Ok(ItemFacts {
+        industry: owner.as_ref().and_then(|o| o.industry_code.clone()),
+        province: owner
+            .as_ref()
+            .and_then(|o| o.region_code.get(..2).map(|p| format!("{p}0000"))),
+        equipment_type: e.equipment_type.as_str().to_owned(),
+        grade: (e.grade != TitaniumGrade::Other).then(|| e.grade.as_str().to_owned()),
+        medium: e.process_medium.as_ref().map(|m| m.to_lowercase()),
+        temperature_c: e.temperature_c,
+        chloride_mg_l: e.chloride_mg_l,
+        fluoride_mg_l: e.fluoride_mg_l,
+        ph: e.ph,
+        risk_grade: item.risk_grade.clone(),
+        corrosivity: None,
+    })
+}
+
+/// The clauses of the released standards the caller may read that apply to an item the
+/// caller may read, each with the conditions that made it apply.
+pub async fn match_item(
+    db: &Db,
+    gate: &Gate,
+    caller: &Caller,
+    equipment_id: EquipmentId,
+) -> Result<MatchResult, StandardsError> {
+    let item = ticorr_equipment::get(db, gate, caller, equipment_id).await?;
+    let mut conn = db.pool().acquire().await?;
+    let facts = facts_of(&mut conn, &item).await?;
+    let parks: Vec<OrgId> = orgs::parks_of(&mut conn, item.item.org_id).await?;
+    let released = store::released_for(&mut conn, item.item.org_id, &parks).await?;
+    let readable = gate
+        .filter(&mut conn, caller, Action::Read, released, |(s, _)| {
+            s.resource()
+        })
+        .await?;
+    let inputs = item.item.risk_inputs();
+    let mut applicable = Vec::new();
+    let mut undecided = Vec::new();
+    for (standard, version) in readable {
+        for clause in store::clauses(&mut conn, &version.id).await? {
+            let outcome =
+                applies::check(&clause.applies, &clause.risk_grades, &facts, &MediumWords);
+            let decided_no = outcome.checks.iter().any(|c| c.verdict == Verdict::NotMet);
+            if !outcome.applies && decided_no {
+                continue;
+            }
+            let limit = clause.limit.as_ref().filter(|_| outcome.applies).map(|l| {
+                let value = inputs.get(&l.parameter).and_then(serde_json::Value::as_f64);
+                LimitStatus {
+                    limit: l.text(),
+                    value,
+                    status: match value {
+                        None => "unknown",
+                        Some(v) if l.holds(v) => "kept",
+                        Some(_) => "exceeded",
+                    }
+                    .to_owned(),
+                }
+            });
+            let m = Matched {
+                standard_id: standard.id.clone(),
+                code: standard.code.clone(),
+                title_en: standard.title_en.clone(),
+                title_zh: standard.title_zh.clone(),
+                version: version.version.clone(),
+                clause,
+                checks: outcome.checks,
+                limit,
+            };
+            if outcome.applies {
+                applicable.push(m);
+            } else {
+                undecided.push(m);
+            }
+        }
+    }
+    let rank = |m: &Matched| (m.clause.kind != ClauseKind::Mandatory, m.code.clone());
+    applicable.sort_by_key(rank);
+    undecided.sort_by_key(rank);
+    Ok(MatchResult {
+        equipment_id,
+        risk_grade: item.risk_grade.clone(),
+        applicable,
+        undecided,
+    })
+}
+
+/// Checks a standard as written in a data file or a draft: every vocabulary value known,
+/// clause numbers unique, limits on risk-model inputs, references in the catalogue.
+/// Returns every problem, named by code and clause number.
+pub fn check_input(s: &StandardInput) -> Vec<String> {
+    let mut problems = Vec::new();
+    let at = |n: &str| format!("{} {n}", s.code);
+    if s.code.trim().is_empty() {
+        problems.push("a standard without a code".to_owned());
+    }
+    for (name, text) in [
+        ("title_en", &s.title_en),
+        ("title_zh", &s.title_zh),
+        ("scope_en", &s.scope_en),
+        ("scope_zh", &s.scope_zh),
+    ] {
+        if text.trim().is_empty() {
+            problems.push(format!("{}: {name} is empty", s.code));
+        }
+    }
+    if s.clauses.is_empty() {
+        problems.push(format!("{}: no clauses", s.code));
+    }
+    let catalogue = catalogue::get();
+    for r in &s.references {
+        if catalogue.find(r).is_none() {
+            problems.push(format!(
+                "{}: reference `{r}` is not in the catalogue",
+                s.code
+            ));
+        }
+    }
+    let risk = ticorr_platform::risk::load().ok();
+    let mut numbers = std::collections::BTreeSet::new();
+    for c in &s.clauses {
+        let here = at(&c.number);
+        if !numbers.insert(c.number.clone()) {
+            problems.push(format!("{here}: the number is used twice"));
+        }
+        for (name, text) in [("text_en", &c.text_en), ("text_zh", &c.text_zh)] {
+            if text.trim().is_empty() {
+                problems.push(format!("{here}: {name} is empty"));
+            }
+        }
+        if c.risk_grades.is_empty() {
+            problems.push(format!("{here}: no risk grades"));
+        }
+        for g in &c.risk_grades {
+            if !["I", "II", "III", "IV"].contains(&g.as_str()) {
+                problems.push(format!("{here}: risk grade `{g}` is not I–IV"));
+            }
+        }
+        for t in &c.applies.equipment_types {
+            if t.parse::<EquipmentType>().is_err() {
+                problems.push(format!("{here}: equipment type `{t}` is unknown"));
+            }
+        }
+        for g in &c.applies.grades {
+            if g.parse::<TitaniumGrade>().is_err() {
+                problems.push(format!("{here}: titanium grade `{g}` is unknown"));
+            }
+        }
+        for code in &c.applies.industries {
+            if !ticorr_platform::refdata::get()
+                .industries
+                .iter()
+                .any(|i| i.code.starts_with(code.as_str()))
+            {
+                problems.push(format!("{here}: industry `{code}` is unknown"));
+            }
+        }
+        for r in &c.references {
+            if catalogue.find(r).is_none() {
+                problems.push(format!("{here}: reference `{r}` is not in the catalogue"));
+            }
+        }
+        for (name, range) in [
+            ("temperature_c", c.applies.temperature_c),
+            ("chloride_mg_l", c.applies.chloride_mg_l),
+            ("fluoride_mg_l", c.applies.fluoride_mg_l),
+            ("ph", c.applies.ph),
+        ] {
+            if let Some(Range {
+                min: Some(a),
+                max: Some(b),
+            }) = range
+                && a > b
+            {
+                problems.push(format!("{here}: {name} range {a} – {b} is empty"));
+            }
+        }
+        if let Some(l) = &c.limit {
+            if !Limit::OPS.contains(&l.op.as_str()) {
+                problems.push(format!("{here}: limit operator `{}` is unknown", l.op));
+            }
+            if let Some(risk) = risk
+                && risk.rules.input(&l.parameter).is_none()
+            {
+                problems.push(format!(
+                    "{here}: limit parameter `{}` is not a risk-model input",
+                    l.parameter
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// Writes a standard with one released version, for the platform's own demo data
+/// (`ticorr demo`). It bypasses the gate and the audit: no request and no person is
+/// behind it; never call it with data that came from a request.
+pub async fn seed_released(
+    conn: &mut sqlx::AnyConnection,
+    (owner, level, park): (OrgId, Level, Option<OrgId>),
+    s: &StandardInput,
+    release: &Release,
+) -> Result<String, StandardsError> {
+    let problems = check_input(s);
+    if !problems.is_empty() {
+        return Err(StandardsError::Invalid(problems));
+    }
+    let (id, _) = store::insert(
+        conn,
+        owner,
+        level,
+        park,
+        s,
+        "1.0",
+        Stage::Released,
+        Some((
+            release.at,
+            release.effective_on.clone(),
+            release.review_due_on.clone(),
+        )),
+        release.at,
+    )
+    .await?;
+    Ok(id)
+}
+
+/// When a version was released, takes effect and is due for review (`YYYY-MM-DD`).
+#[derive(Debug, Clone)]
+pub struct Release {
+    pub at: Timestamp,
+    pub effective_on: String,
+    pub review_due_on: String,
+}

@@ -1,0 +1,359 @@
+//! Standards storage. Queries are scoped to what a caller could possibly see (public
+//! standards, their organisation's own, the documents of their parks); the gate decides on
+//! every row.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use ticorr_db::{flag, parsed, parsed_opt};
+use ticorr_kernel::{Level, OrgId, OrgKind, PageRequest, Timestamp};
+use ticorr_platform::Actor;
+use uuid::Uuid;
+
+use crate::model::{Clause, ClauseInput, Stage, Standard, StandardInput, Version};
+
+const SELECT: &str = "SELECT s.id, s.code, s.origin, s.owner_org_id, o.name AS owner_name, s.level, \
+    s.park_id, s.title_en, s.title_zh, s.scope_en, s.scope_zh, s.topic, s.refs, \
+    s.review_interval_months, s.created_at, s.updated_at \
+    FROM standards s JOIN organizations o ON o.id = s.owner_org_id";
+
+fn decode(e: serde_json::Error) -> sqlx::Error {
+    sqlx::Error::Decode(Box::new(e))
+}
+
+fn json_list(row: &AnyRow, column: &str) -> Result<Vec<String>, sqlx::Error> {
+    let text: String = row.try_get(column)?;
+    serde_json::from_str(&text).map_err(decode)
+}
+
+fn standard_from(row: &AnyRow) -> Result<Standard, sqlx::Error> {
+    Ok(Standard {
+        id: row.try_get("id")?,
+        code: row.try_get("code")?,
+        origin: parsed(row, "origin")?,
+        owner_org_id: parsed(row, "owner_org_id")?,
+        owner_name: row.try_get("owner_name")?,
+        level: parsed(row, "level")?,
+        park_id: parsed_opt(row, "park_id")?,
+        title_en: row.try_get("title_en")?,
+        title_zh: row.try_get("title_zh")?,
+        scope_en: row.try_get("scope_en")?,
+        scope_zh: row.try_get("scope_zh")?,
+        topic: row.try_get("topic")?,
+        references: json_list(row, "refs")?,
+        review_interval_months: row.try_get("review_interval_months")?,
+        created_at: parsed(row, "created_at")?,
+        updated_at: parsed(row, "updated_at")?,
+    })
+}
+
+pub async fn standard(conn: &mut AnyConnection, id: &str) -> Result<Option<Standard>, sqlx::Error> {
+    let sql = format!("{SELECT} WHERE s.id = $1");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.to_owned())
+        .fetch_optional(conn)
+        .await?
+        .map(|r| standard_from(&r))
+        .transpose()
+}
+
+/// Filters of the standards list.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListFilter {
+    /// Text in the code or either title.
+    pub q: Option<String>,
+    /// `platform`, `enterprise`, `park` or `chain_agreement`.
+    pub origin: Option<String>,
+    /// The subject: `design_material`, `fabrication`, `installation`, `operation`,
+    /// `cleaning`, `inspection`, `hydrogen`, `heaters`, `other`.
+    pub topic: Option<String>,
+}
+
+/// Standards the caller could see, by code; one row more than the page.
+pub async fn list(
+    conn: &mut AnyConnection,
+    actor: Option<&Actor>,
+    filter: &ListFilter,
+    page: &PageRequest,
+) -> Result<Vec<Standard>, sqlx::Error> {
+    let mut args: Vec<String> = Vec::new();
+    let mut scope = String::from("(s.level = 'public'");
+    if let Some(actor) = actor {
+        args.push(actor.org_id.to_string());
+        scope.push_str(&format!(" OR s.owner_org_id = ${}", args.len()));
+        let mut parks: Vec<String> = actor.org_parks.iter().map(|p| p.to_string()).collect();
+        if actor.org_kind == OrgKind::Park {
+            parks.push(actor.org_id.to_string());
+        }
+        if !parks.is_empty() {
+            let list: Vec<String> = parks
+                .into_iter()
+                .map(|p| {
+                    args.push(p);
+                    format!("${}", args.len())
+                })
+                .collect();
+            scope.push_str(&format!(
+                " OR (s.level = 'park' AND s.park_id IN ({}))",
+                list.join(", ")
+            ));
+        }
+    }
+    scope.push(')');
+    let mut conditions = vec![scope];
+    let mut push = |cond: &str, value: String, args: &mut Vec<String>| {
+        args.push(value);
+        conditions.push(cond.replace('?', &format!("${}", args.len())));
+    };
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        push(
+            "(LOWER(s.code) LIKE ? ESCAPE '\\' OR LOWER(s.title_en) LIKE ? ESCAPE '\\' OR s.title_zh LIKE ? ESCAPE '\\')",
+            ticorr_db::contains_pattern(q),
+            &mut args,
+        );
+    }
+    if let Some(o) = filter.origin.as_deref().filter(|o| !o.is_empty()) {
+        push("s.origin = ?", o.to_owned(), &mut args);
+    }
+    if let Some(t) = filter.topic.as_deref().filter(|t| !t.is_empty()) {
+        push("s.topic = ?", t.to_owned(), &mut args);
+    }
+    if let Some(after) = &page.after {
+        args.push(after.key.clone());
+        let k = args.len();
+        args.push(after.id.clone());
+        let i = args.len();
+        conditions.push(format!(
+            "(s.code > ${k} OR (s.code = ${k} AND s.id > ${i}))"
+        ));
+    }
+    let sql = format!(
+        "{SELECT} WHERE {} ORDER BY s.code, s.id LIMIT {}",
+        conditions.join(" AND "),
+        page.fetch_limit()
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for a in args {
+        q = q.bind(a);
+    }
+    q.fetch_all(conn).await?.iter().map(standard_from).collect()
+}
+
+/// Every standard with a released version that could apply to items: public ones, the
+/// item owner's own, and those of the owner's parks.
+pub async fn released_for(
+    conn: &mut AnyConnection,
+    owner: OrgId,
+    parks: &[OrgId],
+) -> Result<Vec<(Standard, Version)>, sqlx::Error> {
+    let mut args = vec![owner.to_string()];
+    let mut scope = "(s.level = 'public' OR s.owner_org_id = $1".to_owned();
+    if !parks.is_empty() {
+        let list: Vec<String> = parks
+            .iter()
+            .map(|p| {
+                args.push(p.to_string());
+                format!("${}", args.len())
+            })
+            .collect();
+        scope.push_str(&format!(
+            " OR (s.level = 'park' AND s.park_id IN ({}))",
+            list.join(", ")
+        ));
+    }
+    scope.push(')');
+    let select = SELECT.replacen(
+        "SELECT s.id,",
+        "SELECT v.id AS v_id, v.version AS v_version, v.stage AS v_stage, v.released_at AS v_released_at, \
+         v.effective_on AS v_effective_on, v.review_due_on AS v_review_due_on, \
+         v.content_sha256 AS v_content_sha256, s.id,",
+        1,
+    );
+    let sql = format!(
+        "{select} JOIN standard_versions v ON v.standard_id = s.id AND v.stage = 'released' \
+         WHERE {scope} ORDER BY s.code"
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for a in args {
+        q = q.bind(a);
+    }
+    q.fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                standard_from(r)?,
+                Version {
+                    id: r.try_get("v_id")?,
+                    version: r.try_get("v_version")?,
+                    stage: parsed(r, "v_stage")?,
+                    released_at: parsed_opt(r, "v_released_at")?,
+                    effective_on: r.try_get("v_effective_on")?,
+                    review_due_on: r.try_get("v_review_due_on")?,
+                    content_sha256: r.try_get("v_content_sha256")?,
+                },
+            ))
+        })
+        .collect()
+}
+
+pub async fn versions(
+    conn: &mut AnyConnection,
+    standard_id: &str,
+) -> Result<Vec<Version>, sqlx::Error> {
+    sqlx::query(
+        "SELECT id, version, stage, released_at, effective_on, review_due_on, content_sha256 \
+         FROM standard_versions WHERE standard_id = $1 ORDER BY created_at DESC, version DESC",
+    )
+    .bind(standard_id.to_owned())
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Version {
+            id: r.try_get("id")?,
+            version: r.try_get("version")?,
+            stage: parsed(r, "stage")?,
+            released_at: parsed_opt(r, "released_at")?,
+            effective_on: r.try_get("effective_on")?,
+            review_due_on: r.try_get("review_due_on")?,
+            content_sha256: r.try_get("content_sha256")?,
+        })
+    })
+    .collect()
+}
+
+fn clause_from(r: &AnyRow) -> Result<Clause, sqlx::Error> {
+    let applies: String = r.try_get("applies")?;
+    let limit: Option<String> = r.try_get("limit_check")?;
+    Ok(Clause {
+        id: r.try_get("id")?,
+        number: r.try_get("number")?,
+        kind: parsed(r, "kind")?,
+        text_en: r.try_get("text_en")?,
+        text_zh: r.try_get("text_zh")?,
+        rationale_en: r.try_get("rationale_en")?,
+        rationale_zh: r.try_get("rationale_zh")?,
+        risk_grades: json_list(r, "risk_grades")?,
+        applies: serde_json::from_str(&applies).map_err(decode)?,
+        references: json_list(r, "refs")?,
+        sources: json_list(r, "sources")?,
+        convention: flag::get(r, "convention")?,
+        unverified: flag::get(r, "unverified")?,
+        limit: limit
+            .map(|l| serde_json::from_str(&l))
+            .transpose()
+            .map_err(decode)?,
+    })
+}
+
+/// The clauses of a version, in order.
+pub async fn clauses(
+    conn: &mut AnyConnection,
+    version_id: &str,
+) -> Result<Vec<Clause>, sqlx::Error> {
+    sqlx::query(
+        "SELECT id, number, kind, text_en, text_zh, rationale_en, rationale_zh, risk_grades, \
+         applies, refs, sources, convention, unverified, limit_check \
+         FROM clauses WHERE version_id = $1 ORDER BY position",
+    )
+    .bind(version_id.to_owned())
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(clause_from)
+    .collect()
+}
+
+/// The canonical text of a version's clauses, whose SHA-256 seals a released version.
+pub fn content(clauses: &[ClauseInput]) -> String {
+    serde_json::to_string(clauses).expect("clauses serialize")
+}
+
+/// Writes a standard with one version of `stage` and its clauses. Returns the ids of the
+/// standard and the version.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert(
+    conn: &mut AnyConnection,
+    owner: OrgId,
+    level: Level,
+    park: Option<OrgId>,
+    s: &StandardInput,
+    version: &str,
+    stage: Stage,
+    released: Option<(Timestamp, String, String)>,
+    now: Timestamp,
+) -> Result<(String, String), sqlx::Error> {
+    let id = Uuid::now_v7().to_string();
+    let refs = serde_json::to_string(&s.references).expect("a list serializes");
+    sqlx::query(
+        "INSERT INTO standards (id, code, origin, owner_org_id, level, park_id, title_en, title_zh, \
+         scope_en, scope_zh, topic, refs, review_interval_months, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+    )
+    .bind(&id)
+    .bind(s.code.clone())
+    .bind(s.origin.as_str())
+    .bind(owner.to_string())
+    .bind(level.as_str())
+    .bind(park.map(|p| p.to_string()))
+    .bind(s.title_en.clone())
+    .bind(s.title_zh.clone())
+    .bind(s.scope_en.clone())
+    .bind(s.scope_zh.clone())
+    .bind(s.topic.clone())
+    .bind(refs)
+    .bind(s.review_interval_months)
+    .bind(now.to_rfc3339())
+    .execute(&mut *conn)
+    .await?;
+    let version_id = Uuid::now_v7().to_string();
+    let sha = released.as_ref().map(|_| crate::content_sha256(&s.clauses));
+    sqlx::query(
+        "INSERT INTO standard_versions (id, standard_id, version, stage, released_at, effective_on, \
+         review_due_on, content_sha256, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&version_id)
+    .bind(&id)
+    .bind(version.to_owned())
+    .bind(stage.as_str())
+    .bind(released.as_ref().map(|(t, _, _)| t.to_rfc3339()))
+    .bind(released.as_ref().map(|(_, e, _)| e.clone()))
+    .bind(released.as_ref().map(|(_, _, d)| d.clone()))
+    .bind(sha)
+    .bind(now.to_rfc3339())
+    .execute(&mut *conn)
+    .await?;
+    for (position, c) in s.clauses.iter().enumerate() {
+        let list = |v: &Vec<String>| serde_json::to_string(v).expect("a list serializes");
+        sqlx::query(
+            "INSERT INTO clauses (id, version_id, number, position, kind, text_en, text_zh, \
+             rationale_en, rationale_zh, risk_grades, applies, refs, sources, convention, \
+             unverified, limit_check) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(&version_id)
+        .bind(c.number.clone())
+        .bind(position as i64)
+        .bind(c.kind.as_str())
+        .bind(c.text_en.clone())
+        .bind(c.text_zh.clone())
+        .bind(c.rationale_en.clone())
+        .bind(c.rationale_zh.clone())
+        .bind(list(&c.risk_grades))
+        .bind(serde_json::to_string(&c.applies).expect("conditions serialize"))
+        .bind(list(&c.references))
+        .bind(list(&c.source))
+        .bind(flag::to_db(c.convention))
+        .bind(flag::to_db(c.unverified))
+        .bind(
+            c.limit
+                .as_ref()
+                .map(|l| serde_json::to_string(l).expect("a limit serializes")),
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok((id, version_id))
+}

@@ -1,0 +1,134 @@
+//! The standards module over the API: released standards for everyone (standard retrieval
+//! is a free public service), the external catalogue, and which clauses apply to an item.
+
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use ticorr_kernel::EquipmentId;
+use ticorr_standards::catalogue::Catalogue;
+use ticorr_standards::{
+    self as standards, Clause, ListFilter, MatchResult, Standard, StandardView, Version,
+};
+
+use super::page_schema;
+use crate::auth::{ApiCaller, ApiPerson};
+use crate::error::{ApiError, Problem};
+use crate::extract::{Json, PageParams, Path, Query};
+use crate::state::AppState;
+
+page_schema!(StandardPage, Standard);
+
+/// Standards the caller may read, by code: released platform standards for everyone
+/// (no account needed), and the caller's own organisation's and parks' documents.
+#[utoipa::path(
+    get,
+    path = "/api/v1/standards",
+    tag = "standards",
+    operation_id = "list_standards",
+    params(ListFilter, PageParams),
+    responses((status = 200, body = StandardPage)),
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiCaller(caller, _): ApiCaller,
+    Query(filter): Query<ListFilter>,
+    Query(page): Query<PageParams>,
+) -> Result<Json<StandardPage>, ApiError> {
+    let page = standards::list(&state.db, &state.gate, &caller, &filter, &page.request()?).await?;
+    Ok(Json(page.into()))
+}
+
+/// One standard with its versions, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/standards/{id}",
+    tag = "standards",
+    operation_id = "get_standard",
+    params(("id" = String, Path)),
+    responses((status = 200, body = StandardView), (status = 404, body = Problem, content_type = "application/problem+json")),
+)]
+pub async fn get(
+    State(state): State<AppState>,
+    ApiCaller(caller, _): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<StandardView>, ApiError> {
+    Ok(Json(
+        standards::get(&state.db, &state.gate, &caller, &id).await?,
+    ))
+}
+
+/// A version with its clauses.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct VersionClauses {
+    pub standard_id: String,
+    pub code: String,
+    #[serde(flatten)]
+    pub version: Version,
+    pub clauses: Vec<Clause>,
+}
+
+/// The numbered clauses of one version (`current` names the released one).
+#[utoipa::path(
+    get,
+    path = "/api/v1/standards/{id}/versions/{version}/clauses",
+    tag = "standards",
+    operation_id = "list_clauses",
+    params(("id" = String, Path), ("version" = String, Path, description = "a version such as `1.0`, or `current`")),
+    responses((status = 200, body = VersionClauses), (status = 404, body = Problem, content_type = "application/problem+json")),
+)]
+pub async fn clauses(
+    State(state): State<AppState>,
+    ApiCaller(caller, _): ApiCaller,
+    Path((id, version)): Path<(String, String)>,
+) -> Result<Json<VersionClauses>, ApiError> {
+    let (view, version, clauses) =
+        standards::clauses(&state.db, &state.gate, &caller, &id, &version).await?;
+    Ok(Json(VersionClauses {
+        standard_id: view.standard.id,
+        code: view.standard.code,
+        version,
+        clauses,
+    }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MatchQuery {
+    /// The equipment item to match.
+    pub equipment_id: EquipmentId,
+}
+
+/// The released clauses that apply to an equipment item the caller may read, mandatory
+/// first, each with every condition checked against the item (and, where the clause
+/// carries a limit, whether the item keeps it); then the clauses that would apply if facts
+/// the item does not record fitted.
+#[utoipa::path(
+    get,
+    path = "/api/v1/standards/match",
+    tag = "standards",
+    operation_id = "match_standards",
+    params(MatchQuery),
+    responses((status = 200, body = MatchResult), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn matches(
+    State(state): State<AppState>,
+    ApiPerson(caller, _): ApiPerson,
+    Query(q): Query<MatchQuery>,
+) -> Result<Json<MatchResult>, ApiError> {
+    Ok(Json(
+        standards::match_item(&state.db, &state.gate, &caller, q.equipment_id).await?,
+    ))
+}
+
+/// The external standards that clauses refer to: metadata and our own one-line scope,
+/// never their text.
+#[utoipa::path(
+    get,
+    path = "/api/v1/standards/catalogue",
+    tag = "standards",
+    operation_id = "standards_catalogue",
+    responses((status = 200, body = Catalogue)),
+)]
+pub async fn catalogue() -> Json<Catalogue> {
+    Json(standards::catalogue::get().clone())
+}

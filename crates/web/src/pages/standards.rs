@@ -1,0 +1,350 @@
+//! The clause library: released standards for everyone, a standard's clauses, and the
+//! clauses that apply to an equipment item with the reasons.
+
+use askama::Template;
+use axum::extract::{Path, Query};
+use axum::response::{IntoResponse, Response};
+use ticorr_kernel::{EquipmentId, PageRequest};
+use ticorr_standards::{self as standards, Check, Clause, ClauseKind, Matched, Standard, Verdict};
+
+use super::{PageCtx, render, url_encode};
+use crate::i18n::Lang;
+
+/// A standard as the list shows it.
+pub struct StandardRow {
+    pub id: String,
+    pub code: String,
+    pub title: String,
+    pub origin: String,
+    pub topic: String,
+    pub level: String,
+}
+
+fn row(ctx: &PageCtx, s: &Standard) -> StandardRow {
+    StandardRow {
+        id: s.id.clone(),
+        code: s.code.clone(),
+        title: if ctx.lang == Lang::Zh {
+            s.title_zh.clone()
+        } else {
+            s.title_en.clone()
+        },
+        origin: ctx.label("standard-origin", s.origin.as_str()),
+        topic: ctx.label("standard-topic", &s.topic),
+        level: s.level.as_str().to_owned(),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    origin: String,
+    #[serde(default)]
+    cursor: String,
+}
+
+#[derive(Template)]
+#[template(path = "standards_list.html")]
+struct ListPage<'a> {
+    ctx: &'a PageCtx,
+    rows: Vec<StandardRow>,
+    q: String,
+    origin: String,
+    origins: Vec<(String, String)>,
+    next: Option<String>,
+}
+
+/// Released standards (and the caller's own documents), by code. No account needed.
+pub async fn list(ctx: PageCtx, Query(q): Query<ListQuery>) -> Response {
+    let filter = standards::ListFilter {
+        q: Some(q.q.clone()).filter(|s| !s.trim().is_empty()),
+        origin: Some(q.origin.clone()).filter(|s| !s.is_empty()),
+        topic: None,
+    };
+    let mut page = PageRequest::first(50);
+    if let Ok(c) = ticorr_kernel::Cursor::decode(&q.cursor) {
+        page.after = Some(c);
+    }
+    let result =
+        match standards::list(&ctx.state.db, &ctx.state.gate, ctx.caller(), &filter, &page).await {
+            Ok(p) => p,
+            Err(e) => return ctx.standards_error(e).into_response(),
+        };
+    let origins = standards::Origin::ALL
+        .iter()
+        .map(|o| {
+            (
+                o.as_str().to_owned(),
+                ctx.label("standard-origin", o.as_str()),
+            )
+        })
+        .collect();
+    render(&ListPage {
+        rows: result.items.iter().map(|s| row(&ctx, s)).collect(),
+        next: result.next_cursor.map(|c| {
+            format!(
+                "/standards?q={}&origin={}&cursor={}",
+                url_encode(&q.q),
+                url_encode(&q.origin),
+                url_encode(&c)
+            )
+        }),
+        ctx: &ctx,
+        q: q.q,
+        origin: q.origin,
+        origins,
+    })
+}
+
+/// A clause as a page shows it.
+pub struct ClauseView {
+    pub id: String,
+    pub number: String,
+    pub mandatory: bool,
+    pub kind: String,
+    pub text: String,
+    pub rationale: String,
+    pub grades: String,
+    /// The conditions in words, e.g. "Grade: 1, 2 · Temperature (°C): ≥ 70".
+    pub conditions: Vec<String>,
+    pub limit: Option<String>,
+    pub references: Vec<(String, String)>,
+    pub sources: String,
+    pub convention: bool,
+    pub unverified: bool,
+}
+
+fn clause_view(ctx: &PageCtx, c: &Clause) -> ClauseView {
+    let zh = ctx.lang == Lang::Zh;
+    let a = &c.applies;
+    let mut conditions = Vec::new();
+    let mut list = |key: &str, values: &[String], label: &dyn Fn(&str) -> String| {
+        if !values.is_empty() {
+            let shown: Vec<String> = values.iter().map(|v| label(v)).collect();
+            conditions.push(format!("{}: {}", ctx.t(key), shown.join(", ")));
+        }
+    };
+    list("standard-cond-industry", &a.industries, &|v| v.to_owned());
+    list("standard-cond-equipment_type", &a.equipment_types, &|v| {
+        ctx.label("equipment-type", v)
+    });
+    list("standard-cond-grade", &a.grades, &|v| format!("Gr{v}"));
+    list("standard-cond-medium", &a.media, &|v| v.to_owned());
+    list("standard-cond-corrosivity", &a.corrosivity, &|v| {
+        v.to_owned()
+    });
+    list("standard-cond-province", &a.provinces, &|v| v.to_owned());
+    for (key, range) in [
+        ("standard-cond-temperature_c", a.temperature_c),
+        ("standard-cond-chloride_mg_l", a.chloride_mg_l),
+        ("standard-cond-fluoride_mg_l", a.fluoride_mg_l),
+        ("standard-cond-ph", a.ph),
+    ] {
+        if let Some(r) = range {
+            conditions.push(format!("{}: {}", ctx.t(key), r.text()));
+        }
+    }
+    let catalogue = standards::catalogue::get();
+    ClauseView {
+        id: c.id.clone(),
+        number: c.number.clone(),
+        mandatory: c.kind == ClauseKind::Mandatory,
+        kind: ctx.label("clause-kind", c.kind.as_str()),
+        text: if zh {
+            c.text_zh.clone()
+        } else {
+            c.text_en.clone()
+        },
+        rationale: if zh {
+            c.rationale_zh.clone()
+        } else {
+            c.rationale_en.clone()
+        },
+        grades: c.risk_grades.join(", "),
+        conditions,
+        limit: c.limit.as_ref().map(|l| l.text()),
+        references: c
+            .references
+            .iter()
+            .map(|r| {
+                let title = catalogue
+                    .find(r)
+                    .map(|e| e.title.clone())
+                    .unwrap_or_default();
+                (r.clone(), title)
+            })
+            .collect(),
+        sources: c.sources.join("; "),
+        convention: c.convention,
+        unverified: c.unverified,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "standard_detail.html")]
+struct DetailPage<'a> {
+    ctx: &'a PageCtx,
+    row: StandardRow,
+    scope: String,
+    owner: String,
+    version: String,
+    released: String,
+    effective: String,
+    review_due: String,
+    sha256: String,
+    references: Vec<(String, String)>,
+    clauses: Vec<ClauseView>,
+}
+
+/// A standard's released (or newest) version with its clauses.
+pub async fn detail(ctx: PageCtx, Path(id): Path<String>) -> Response {
+    let (view, version, clauses) = match standards::clauses(
+        &ctx.state.db,
+        &ctx.state.gate,
+        ctx.caller(),
+        &id,
+        "current",
+    )
+    .await
+    {
+        Ok(found) => found,
+        Err(e) => return ctx.standards_error(e).into_response(),
+    };
+    let s = &view.standard;
+    let catalogue = standards::catalogue::get();
+    render(&DetailPage {
+        row: row(&ctx, s),
+        scope: if ctx.lang == Lang::Zh {
+            s.scope_zh.clone()
+        } else {
+            s.scope_en.clone()
+        },
+        owner: s.owner_name.clone(),
+        version: version.version.clone(),
+        released: version.released_at.map(|t| t.human()).unwrap_or_default(),
+        effective: version.effective_on.clone().unwrap_or_default(),
+        review_due: version.review_due_on.clone().unwrap_or_default(),
+        sha256: version.content_sha256.clone().unwrap_or_default(),
+        references: s
+            .references
+            .iter()
+            .map(|r| {
+                let title = catalogue
+                    .find(r)
+                    .map(|e| e.title.clone())
+                    .unwrap_or_default();
+                (r.clone(), title)
+            })
+            .collect(),
+        clauses: clauses.iter().map(|c| clause_view(&ctx, c)).collect(),
+        ctx: &ctx,
+    })
+}
+
+/// A matched clause as the item's page shows it.
+pub struct MatchView {
+    pub standard_id: String,
+    pub code: String,
+    pub title: String,
+    pub clause: ClauseView,
+    /// (condition, wanted, actual, verdict class).
+    pub checks: Vec<(String, String, String, String)>,
+    /// (limit, the item's value, `kept` / `exceeded` / `unknown`).
+    pub limit: Option<(String, String, String)>,
+}
+
+fn check_row(ctx: &PageCtx, c: &Check) -> (String, String, String, String) {
+    let verdict = match c.verdict {
+        Verdict::Met => "met",
+        Verdict::NotMet => "not-met",
+        Verdict::Unknown => "unknown",
+    };
+    (
+        ctx.t(&format!("standard-cond-{}", c.condition)),
+        c.wanted.clone(),
+        c.actual.clone().unwrap_or_else(|| ctx.t("unknown")),
+        verdict.to_owned(),
+    )
+}
+
+fn match_view(ctx: &PageCtx, m: &Matched) -> MatchView {
+    MatchView {
+        standard_id: m.standard_id.clone(),
+        code: m.code.clone(),
+        title: if ctx.lang == Lang::Zh {
+            m.title_zh.clone()
+        } else {
+            m.title_en.clone()
+        },
+        clause: clause_view(ctx, &m.clause),
+        checks: m.checks.iter().map(|c| check_row(ctx, c)).collect(),
+        limit: m.limit.as_ref().map(|l| {
+            (
+                l.limit.clone(),
+                l.value
+                    .map(|v| super::num(Some(v)))
+                    .unwrap_or_else(|| ctx.t("unknown")),
+                l.status.clone(),
+            )
+        }),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "equipment_standards.html")]
+struct ItemPage<'a> {
+    ctx: &'a PageCtx,
+    id: EquipmentId,
+    tag: String,
+    name: String,
+    risk_grade: String,
+    mandatory: usize,
+    exceeded: usize,
+    applicable: Vec<MatchView>,
+    undecided: Vec<MatchView>,
+}
+
+/// The clauses that apply to an item, mandatory first, each with its reasons.
+pub async fn for_item(ctx: PageCtx, Path(id): Path<EquipmentId>) -> Response {
+    if let Err(e) = ctx.require_actor() {
+        return e.into_response();
+    }
+    let item = match ticorr_equipment::get(&ctx.state.db, &ctx.state.gate, ctx.caller(), id).await {
+        Ok(v) => v,
+        Err(e) => return ctx.equipment_error(e).into_response(),
+    };
+    let result = match standards::match_item(&ctx.state.db, &ctx.state.gate, ctx.caller(), id).await
+    {
+        Ok(r) => r,
+        Err(e) => return ctx.standards_error(e).into_response(),
+    };
+    render(&ItemPage {
+        id,
+        tag: item.item.tag.clone(),
+        name: item.item.name.clone(),
+        risk_grade: result.risk_grade.clone().unwrap_or_default(),
+        mandatory: result
+            .applicable
+            .iter()
+            .filter(|m| m.clause.kind == ClauseKind::Mandatory)
+            .count(),
+        exceeded: result
+            .applicable
+            .iter()
+            .filter(|m| m.limit.as_ref().is_some_and(|l| l.status == "exceeded"))
+            .count(),
+        applicable: result
+            .applicable
+            .iter()
+            .map(|m| match_view(&ctx, m))
+            .collect(),
+        undecided: result
+            .undecided
+            .iter()
+            .map(|m| match_view(&ctx, m))
+            .collect(),
+        ctx: &ctx,
+    })
+}

@@ -1,0 +1,272 @@
+//! The clause library over the API and the pages: released standards for everyone, an
+//! organisation's own documents for it alone, and the clauses that apply to an item with
+//! their reasons.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+use ticorr_kernel::{Level, OrgId, OrgKind, Role};
+use ticorr_test_support::TestApp;
+
+fn standard(code: &str, origin: &str) -> ticorr_standards::StandardInput {
+    serde_json::from_value(json!({
+        "code": code, "origin": origin,
+        "title_en": "Operating limits", "title_zh": "运行限值",
+        "scope_en": "Titanium heat exchangers in chloride service.", "scope_zh": "氯化物介质中的钛换热器。",
+        "topic": "operation", "references": ["ASTM B338"], "review_interval_months": 36,
+        "clauses": [
+            {"number": "4.1", "kind": "mandatory",
+             "text_en": "Gr1 and Gr2 wetted by chloride brine shall be kept at or below 70 °C.",
+             "text_zh": "与氯化物盐水接触的 Gr1、Gr2 钛材温度应不高于 70 °C。",
+             "risk_grades": ["I", "II", "III", "IV"],
+             "applies": {"grades": ["1", "2"], "media": ["brine"], "chloride_mg_l": {"min": 1}},
+             "source": ["risk_model.json CR1, CR2"],
+             "limit": {"parameter": "temperature_c", "op": "<=", "value": 70, "unit": "°C"}},
+            {"number": "4.2", "kind": "recommended",
+             "text_en": "Above 70 °C, prefer Gr7, Gr11 or Gr12.", "text_zh": "70 °C 以上宜选用 Gr7、Gr11 或 Gr12。",
+             "risk_grades": ["III", "IV"],
+             "applies": {"temperature_c": {"min": 70}, "chloride_mg_l": {"min": 1}}},
+            {"number": "5.1", "kind": "mandatory",
+             "text_en": "Do not clean titanium with fluoride-bearing agents.", "text_zh": "不得使用含氟清洗剂清洗钛设备。",
+             "risk_grades": ["I", "II", "III", "IV"], "applies": {}}
+        ]
+    }))
+    .unwrap()
+}
+
+async fn release(
+    app: &TestApp,
+    owner: OrgId,
+    level: Level,
+    park: Option<OrgId>,
+    code: &str,
+    origin: &str,
+) -> String {
+    let mut conn = app.state.db.pool().acquire().await.unwrap();
+    ticorr_standards::seed_released(
+        &mut conn,
+        (owner, level, park),
+        &standard(code, origin),
+        &ticorr_standards::Release {
+            at: app.clock.now(),
+            effective_on: "2026-03-01".into(),
+            review_due_on: "2029-03-01".into(),
+        },
+    )
+    .await
+    .unwrap()
+}
+
+fn brine_heater(tag: &str, temperature: f64) -> Value {
+    json!({
+        "tag": tag, "name": "盐水加热器", "equipment_type": "plate_heat_exchanger",
+        "grade": "2", "temperature_c": temperature, "ph": 7, "chloride_mg_l": 150000,
+        "process_medium": "饱和盐水", "crevice_present": true, "deposits_present": false,
+        "medium_hazard": "hazardous", "people_nearby": "occasionally"
+    })
+}
+
+async fn released_standards_are_public_and_own_documents_stay_with_their_holder(app: TestApp) {
+    let association = app.org(OrgKind::Association, &[]).await;
+    let enterprise = app.org(OrgKind::Enterprise, &[]).await;
+    let other = app.org(OrgKind::Enterprise, &[]).await;
+    let public = release(
+        &app,
+        association,
+        Level::Public,
+        None,
+        "T/TICORR 901-2026",
+        "platform",
+    )
+    .await;
+    let own = release(
+        &app,
+        enterprise,
+        Level::Private,
+        None,
+        "Q/TEST 001-2026",
+        "enterprise",
+    )
+    .await;
+    let who = app.person(enterprise, Role::Member).await;
+    let stranger = app.person(other, Role::Member).await;
+
+    // No account: the released platform standard only.
+    let anonymous = app.get("/api/v1/standards", None).await;
+    assert_eq!(anonymous.status, StatusCode::OK, "{}", anonymous.text());
+    let codes = |v: &Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(codes(&anonymous.json()), vec!["T/TICORR 901-2026"]);
+    let mine = app.get("/api/v1/standards", Some(&who.token)).await.json();
+    assert_eq!(codes(&mine), vec!["Q/TEST 001-2026", "T/TICORR 901-2026"]);
+    let theirs = app
+        .get("/api/v1/standards", Some(&stranger.token))
+        .await
+        .json();
+    assert_eq!(codes(&theirs), vec!["T/TICORR 901-2026"]);
+    assert_eq!(
+        app.get(&format!("/api/v1/standards/{own}"), Some(&stranger.token))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/standards/{own}"), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // A version's clauses, sealed by the hash of their content.
+    let v = app
+        .get(
+            &format!("/api/v1/standards/{public}/versions/current/clauses"),
+            None,
+        )
+        .await;
+    assert_eq!(v.status, StatusCode::OK, "{}", v.text());
+    let v = v.json();
+    assert_eq!(v["version"], "1.0");
+    assert_eq!(v["stage"], "released");
+    assert_eq!(v["content_sha256"].as_str().unwrap().len(), 64);
+    let clauses = v["clauses"].as_array().unwrap();
+    assert_eq!(clauses.len(), 3);
+    assert_eq!(clauses[0]["number"], "4.1");
+    assert_eq!(clauses[0]["limit"]["op"], "<=");
+    let named = app
+        .get(
+            &format!("/api/v1/standards/{public}/versions/1.0/clauses"),
+            None,
+        )
+        .await;
+    assert_eq!(named.status, StatusCode::OK);
+    assert_eq!(
+        app.get(
+            &format!("/api/v1/standards/{public}/versions/9.9/clauses"),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The pages, without an account.
+    let list = app.get("/standards", None).await;
+    assert_eq!(list.status, StatusCode::OK);
+    let html = list.text();
+    assert!(html.contains("T/TICORR 901-2026"), "{html}");
+    assert!(!html.contains("Q/TEST 001-2026"));
+    let page = app.get(&format!("/standards/{public}"), None).await.text();
+    assert!(page.contains("id=\"clause-4.1\""), "{page}");
+    assert!(page.contains("不得使用含氟清洗剂清洗钛设备"));
+    let catalogue = app.get("/api/v1/standards/catalogue", None).await.json();
+    assert!(
+        catalogue["standards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["id"] == "ASTM B338")
+    );
+}
+
+async fn clauses_match_an_item_with_their_reasons_and_limits(app: TestApp) {
+    let association = app.org(OrgKind::Association, &[]).await;
+    let enterprise = app.org(OrgKind::Enterprise, &[]).await;
+    let other = app.org(OrgKind::Enterprise, &[]).await;
+    release(
+        &app,
+        association,
+        Level::Public,
+        None,
+        "T/TICORR 902-2026",
+        "platform",
+    )
+    .await;
+    let who = app.person(enterprise, Role::Member).await;
+    let stranger = app.person(other, Role::Member).await;
+    let mut ids = Vec::new();
+    for (tag, t) in [("E-1", 85.0), ("E-2", 60.0)] {
+        let r = app
+            .post_json("/api/v1/equipment", Some(&who.token), &brine_heater(tag, t))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        ids.push(r.json()["id"].as_str().unwrap().to_owned());
+    }
+    let matched = |id: String, token: String| {
+        let app = &app;
+        async move {
+            let r = app
+                .get(
+                    &format!("/api/v1/standards/match?equipment_id={id}"),
+                    Some(&token),
+                )
+                .await;
+            (r.status, r.json())
+        }
+    };
+    let (status, hot) = matched(ids[0].clone(), who.token.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{hot}");
+    let numbers = |v: &Value| -> Vec<String> {
+        v["applicable"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["clause"]["number"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // Mandatory first; 4.2 (for grades III/IV above 70 °C) depends on the item's grade.
+    let hot_numbers = numbers(&hot);
+    assert_eq!(&hot_numbers[..2], ["4.1", "5.1"], "{hot}");
+    let m41 = &hot["applicable"][0];
+    let conditions: Vec<&str> = m41["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["condition"].as_str().unwrap())
+        .collect();
+    assert_eq!(conditions, ["grade", "medium", "chloride_mg_l"]);
+    assert!(
+        m41["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["verdict"] == "met")
+    );
+    assert_eq!(
+        m41["checks"][1]["actual"], "饱和盐水",
+        "brine is found in Chinese"
+    );
+    assert_eq!(m41["limit"]["status"], "exceeded");
+    assert_eq!(m41["limit"]["value"], 85.0);
+    let (_, cool) = matched(ids[1].clone(), who.token.clone()).await;
+    assert_eq!(cool["applicable"][0]["limit"]["status"], "kept");
+    assert!(
+        !numbers(&cool).contains(&"4.2".to_owned()),
+        "60 °C is outside 4.2"
+    );
+    // Another organisation cannot match an item it cannot see.
+    let (status, _) = matched(ids[0].clone(), stranger.token.clone()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The item's page of clauses.
+    let page = app
+        .get_with_cookies(
+            &format!("/equipment/{}/standards", ids[0]),
+            &format!("__Host-ticorr_session={}", who.token),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(html.contains("data-exceeded=\"1\""), "{html}");
+    assert!(html.contains("limit-exceeded"));
+}
+
+ticorr_test_support::on_both_engines!(
+    released_standards_are_public_and_own_documents_stay_with_their_holder,
+    clauses_match_an_item_with_their_reasons_and_limits,
+);
