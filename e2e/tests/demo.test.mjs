@@ -247,3 +247,31 @@ test('a self-check saved as an equipment item keeps its grade, and a hotter serv
   assert.ok(items >= 1);
   await page.close();
 });
+
+test('anyone reads the released standards, and an engineer sees which clauses bind an item and why', async () => {
+  const visitor = await demo.browser.newPage();
+  await visitor.goto(`${demo.base}/standards`);
+  const rows = await visitor.locator('#standards-table tbody tr').count();
+  assert.ok(rows >= 9, `the platform standards are public, saw ${rows}`);
+  await visitor.click('#standards-table tbody tr:first-child a');
+  await visitor.waitForSelector('article.clause');
+  assert.ok(await visitor.locator('article.clause').count() >= 5);
+  await visitor.close();
+
+  const page = await demo.browser.newPage();
+  await signIn(page, demo.base, demo.account('enterprise'));
+  await page.click('#equipment-table tbody tr:first-child a');
+  await page.click('#standards-link');
+  await page.waitForSelector('#match-summary');
+  const applicable = Number(await page.getAttribute('#match-summary', 'data-applicable'));
+  assert.ok(applicable >= 1, 'general clauses apply to every item');
+  // The enterprise's own specification is among its standards, not among a stranger's.
+  await page.goto(`${demo.base}/standards`);
+  assert.match(await page.textContent('#standards-table'), /Q\/XX-TI 003-2025/);
+  await page.close();
+  const other = await demo.browser.newPage();
+  await signIn(other, demo.base, demo.account('enterprise_other'));
+  await other.goto(`${demo.base}/standards`);
+  assert.doesNotMatch(await other.textContent('#standards-table'), /Q\/XX-TI 003-2025/);
+  await other.close();
+});
