@@ -26,7 +26,7 @@ pub async fn run(cfg: Config, command: LedgerCommand) -> anyhow::Result<()> {
             let ledger = Ledger::load(&cfg.ledger, &cfg.data_dir)?;
             let report = ledger::verify_all(&db, &ledger, |ty, id| {
                 let db = db.clone();
-                async move { ledger::records::current(&db, &ty, &id).await }
+                async move { ticorr_web::records::current(&db, &ty, &id).await }
             })
             .await?;
             println!(

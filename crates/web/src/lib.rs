@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod metrics;
 mod middleware;
 pub mod pages;
+pub mod records;
 pub mod search;
 pub mod state;
 

@@ -32,8 +32,13 @@ pub use store::ListFilter;
 /// The record kind the policies and the audit see.
 pub const RECORD_KIND: &str = "standard";
 
+/// The record type under which released versions are anchored in the ledger.
+pub const LEDGER_TYPE: &str = "standard_version";
+
 #[derive(Debug, thiserror::Error)]
 pub enum StandardsError {
+    #[error(transparent)]
+    Ledger(#[from] ticorr_platform::ledger::LedgerError),
     #[error("not found")]
     NotFound,
     #[error("not allowed")]
@@ -437,7 +442,72 @@ pub async fn seed_released(
         release.at,
     )
     .await?;
+    let versions = store::versions(conn, &id).await?;
+    if let Some(v) = versions.first()
+        && let Some(record) = ledger_record(conn, &v.id).await?
+    {
+        ticorr_platform::ledger::anchor(
+            conn,
+            release.at,
+            &[ticorr_platform::ledger::Anchor {
+                record_type: LEDGER_TYPE,
+                record_id: v.id.clone(),
+                record,
+            }],
+        )
+        .await?;
+    }
     Ok(id)
+}
+
+/// A released version's canonical form for the ledger: the standard's code, the version,
+/// its dates, and the SHA-256 of its clauses *as stored now*, so that a clause edited
+/// after release no longer matches what was anchored (`ticorr ledger verify`).
+pub async fn ledger_record(
+    conn: &mut sqlx::AnyConnection,
+    version_id: &str,
+) -> Result<Option<serde_json::Value>, sqlx::Error> {
+    let Some(row) = store::version_row(conn, version_id).await? else {
+        return Ok(None);
+    };
+    let (standard_id, code, version) = row;
+    let Some(v) = store::versions(conn, &standard_id)
+        .await?
+        .into_iter()
+        .find(|v| v.id == version_id)
+    else {
+        return Ok(None);
+    };
+    if v.released_at.is_none() {
+        return Ok(None);
+    }
+    let clauses: Vec<ClauseInput> = store::clauses(conn, version_id)
+        .await?
+        .into_iter()
+        .map(|c| ClauseInput {
+            number: c.number,
+            kind: c.kind,
+            text_en: c.text_en,
+            text_zh: c.text_zh,
+            rationale_en: c.rationale_en,
+            rationale_zh: c.rationale_zh,
+            risk_grades: c.risk_grades,
+            applies: c.applies,
+            references: c.references,
+            source: c.sources,
+            convention: c.convention,
+            unverified: c.unverified,
+            limit: c.limit,
+        })
+        .collect();
+    Ok(Some(serde_json::json!({
+        "standard_id": standard_id,
+        "code": code,
+        "version": version,
+        "released_at": v.released_at.map(|t| t.to_rfc3339()),
+        "effective_on": v.effective_on,
+        "content_sha256": content_sha256(&clauses),
+    })))
 }
 
 /// When a version was released, takes effect and is due for review (`YYYY-MM-DD`).

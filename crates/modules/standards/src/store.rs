@@ -197,6 +197,28 @@ pub async fn released_for(
         .collect()
 }
 
+/// A version's standard id, the standard's code and the version, by the version's id.
+pub async fn version_row(
+    conn: &mut AnyConnection,
+    version_id: &str,
+) -> Result<Option<(String, String, String)>, sqlx::Error> {
+    sqlx::query(
+        "SELECT v.standard_id, s.code, v.version FROM standard_versions v \
+         JOIN standards s ON s.id = v.standard_id WHERE v.id = $1",
+    )
+    .bind(version_id.to_owned())
+    .fetch_optional(conn)
+    .await?
+    .map(|r| {
+        Ok((
+            r.try_get("standard_id")?,
+            r.try_get("code")?,
+            r.try_get("version")?,
+        ))
+    })
+    .transpose()
+}
+
 pub async fn versions(
     conn: &mut AnyConnection,
     standard_id: &str,

@@ -269,5 +269,17 @@ async fn visible(
         let owner = super::attachments::owner_of(state, &a).await.ok()?;
         return attachments::visible_record(&state.db, &state.gate, caller, &owner, &a).await;
     }
+    if record_type == ticorr_standards::LEDGER_TYPE {
+        let mut conn = state.db.pool().acquire().await.ok()?;
+        let record = ticorr_standards::ledger_record(&mut conn, record_id)
+            .await
+            .ok()??;
+        drop(conn);
+        let standard = record.get("standard_id")?.as_str()?;
+        ticorr_standards::get(&state.db, &state.gate, caller, standard)
+            .await
+            .ok()?;
+        return Some(record);
+    }
     ledger::records::visible(&state.db, &state.gate, caller, record_type, record_id).await
 }

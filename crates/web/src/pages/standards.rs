@@ -196,6 +196,9 @@ struct DetailPage<'a> {
     sha256: String,
     references: Vec<(String, String)>,
     clauses: Vec<ClauseView>,
+    /// Where the released version is anchored in the ledger.
+    ledger: Option<ticorr_platform::ledger::LedgerRef>,
+    version_id: String,
 }
 
 /// A standard's released (or newest) version with its clauses.
@@ -214,7 +217,18 @@ pub async fn detail(ctx: PageCtx, Path(id): Path<String>) -> Response {
     };
     let s = &view.standard;
     let catalogue = standards::catalogue::get();
+    let ledger = match ctx.state.db.pool().acquire().await {
+        Ok(mut conn) => {
+            ticorr_platform::ledger::latest(&mut conn, standards::LEDGER_TYPE, &version.id)
+                .await
+                .ok()
+                .flatten()
+        }
+        Err(e) => return ctx.storage_error(e).into_response(),
+    };
     render(&DetailPage {
+        ledger,
+        version_id: version.id.clone(),
         row: row(&ctx, s),
         scope: if ctx.lang == Lang::Zh {
             s.scope_zh.clone()

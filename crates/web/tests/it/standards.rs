@@ -266,7 +266,66 @@ async fn clauses_match_an_item_with_their_reasons_and_limits(app: TestApp) {
     assert!(html.contains("limit-exceeded"));
 }
 
+async fn verify(app: &TestApp) -> ticorr_platform::ledger::VerifyReport {
+    let db = app.state.db.clone();
+    ticorr_platform::ledger::verify_all(&db, &app.state.ledger, |ty, id| {
+        let db = db.clone();
+        async move { ticorr_web::records::current(&db, &ty, &id).await }
+    })
+    .await
+    .unwrap()
+}
+
+/// Releasing a version anchors it; a clause edited afterwards no longer matches the
+/// anchored hash, and `ledger verify` says so.
+async fn a_released_version_is_anchored_and_an_edited_clause_is_caught(app: TestApp) {
+    let association = app.org(OrgKind::Association, &[]).await;
+    let id = release(
+        &app,
+        association,
+        Level::Public,
+        None,
+        "T/TICORR 903-2026",
+        "platform",
+    )
+    .await;
+    let view = app
+        .get(&format!("/api/v1/standards/{id}"), None)
+        .await
+        .json();
+    let version_id = view["versions"][0]["id"].as_str().unwrap().to_owned();
+    let report = verify(&app).await;
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert!(report.records >= 1);
+    let bundle = app
+        .get(
+            &format!("/api/v1/ledger/records/standard_version/{version_id}/bundle"),
+            None,
+        )
+        .await;
+    assert_eq!(bundle.status, StatusCode::OK, "{}", bundle.text());
+    let page = app.get(&format!("/standards/{id}"), None).await.text();
+    assert!(page.contains("id=\"standard-ledger\""), "{page}");
+
+    sqlx::query(
+        "UPDATE clauses SET text_en = 'Gr2 may run at any temperature.' WHERE number = '4.1'",
+    )
+    .execute(app.state.db.pool())
+    .await
+    .unwrap();
+    let report = verify(&app).await;
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("standard_version") && p.contains(&version_id)),
+        "{:?}",
+        report.problems
+    );
+}
+
 ticorr_test_support::on_both_engines!(
+    a_released_version_is_anchored_and_an_edited_clause_is_caught,
     released_standards_are_public_and_own_documents_stay_with_their_holder,
     clauses_match_an_item_with_their_reasons_and_limits,
 );
