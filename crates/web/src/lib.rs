@@ -72,7 +72,10 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
 
 /// Every record type that can be searched.
 pub fn search_sources() -> Vec<Arc<dyn ticorr_platform::search::Source>> {
-    vec![Arc::new(ticorr_equipment::search::EquipmentSource)]
+    vec![
+        Arc::new(ticorr_equipment::search::EquipmentSource),
+        Arc::new(ticorr_standards::search::ClauseSource),
+    ]
 }
 
 /// This node's search index, in `<data dir>/search`. An index written with another layout

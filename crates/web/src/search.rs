@@ -307,6 +307,9 @@ pub fn facet_label(state: &AppState, tr: Tr<'_>, dim: &str, value: &str) -> Stri
             .concept(&format!("mechanism.{value}"))
             .and_then(|c| c.terms.get(if zh { 0 } else { 1 }).cloned())
             .unwrap_or_else(|| value.to_owned()),
+        "origin" => tr.label("standard-origin", value),
+        "topic" => tr.label("standard-topic", value),
+        "clause_kind" => tr.label("clause-kind", value),
         "risk_grade" => match ticorr_risk::RiskGrade::parse(value) {
             Some(g) => format!("{value} · {}", tr.label("risk-level", g.level())),
             None => tr.t("risk-ungraded-short"),

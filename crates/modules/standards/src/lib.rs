@@ -10,6 +10,7 @@
 pub mod applies;
 pub mod catalogue;
 pub mod model;
+pub mod search;
 mod store;
 
 use serde::Serialize;

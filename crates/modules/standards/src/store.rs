@@ -348,13 +348,14 @@ pub async fn insert(
     .await?;
     for (position, c) in s.clauses.iter().enumerate() {
         let list = |v: &Vec<String>| serde_json::to_string(v).expect("a list serializes");
+        let clause_id = Uuid::now_v7().to_string();
         sqlx::query(
             "INSERT INTO clauses (id, version_id, number, position, kind, text_en, text_zh, \
              rationale_en, rationale_zh, risk_grades, applies, refs, sources, convention, \
              unverified, limit_check) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
-        .bind(Uuid::now_v7().to_string())
+        .bind(&clause_id)
         .bind(&version_id)
         .bind(c.number.clone())
         .bind(position as i64)
@@ -376,6 +377,10 @@ pub async fn insert(
         )
         .execute(&mut *conn)
         .await?;
+        // Released clauses are found through the platform search.
+        if stage == Stage::Released {
+            ticorr_platform::search::changed(conn, crate::RECORD_KIND, &clause_id, now).await?;
+        }
     }
     Ok((id, version_id))
 }

@@ -164,6 +164,44 @@ async fn released_standards_are_public_and_own_documents_stay_with_their_holder(
     let page = app.get(&format!("/standards/{public}"), None).await.text();
     assert!(page.contains("id=\"clause-4.1\""), "{page}");
     assert!(page.contains("不得使用含氟清洗剂清洗钛设备"));
+    // Clauses are found through the platform search, in either language, each reader
+    // seeing what the levels allow.
+    let search = |q: &'static str, token: Option<String>| {
+        let app = &app;
+        async move {
+            let r = app
+                .get(
+                    &format!(
+                        "/api/v1/search?type=standard&q={}",
+                        ticorr_test_support::urlencode(q)
+                    ),
+                    token.as_deref(),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            r.json()
+        }
+    };
+    let hits = |v: &Value| {
+        v["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["title"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let zh = search("含氟清洗剂", None).await;
+    assert_eq!(hits(&zh), vec!["T/TICORR 901-2026 5.1 · 运行限值"], "{zh}");
+    let en = search("fluoride-bearing agents", None).await;
+    assert_eq!(hits(&en), hits(&zh));
+    let own = search("fluoride-bearing agents", Some(who.token.clone())).await;
+    assert_eq!(
+        hits(&own).len(),
+        2,
+        "the holder finds its own document too: {own}"
+    );
+    let other = search("fluoride-bearing agents", Some(stranger.token.clone())).await;
+    assert_eq!(hits(&other).len(), 1);
     let catalogue = app.get("/api/v1/standards/catalogue", None).await.json();
     assert!(
         catalogue["standards"]
