@@ -313,7 +313,7 @@ pub async fn list(
 }
 
 /// Every item the caller may read that matches `filter`, page by page through the gate.
-async fn all_readable(
+pub async fn all_readable(
     db: &Db,
     gate: &Gate,
     caller: &Caller,

@@ -307,6 +307,100 @@ pub async fn match_item(
     })
 }
 
+/// A clause with the caller's items it applies to.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ClauseForItems {
+    pub standard_id: String,
+    pub code: String,
+    pub title_en: String,
+    pub title_zh: String,
+    pub clause: Clause,
+    /// The items it applies to, by id and tag.
+    pub items: Vec<(EquipmentId, String)>,
+    /// The items where it applies and its limit is exceeded.
+    pub exceeded: Vec<(EquipmentId, String)>,
+}
+
+/// The clauses that apply to the caller's organisation's items.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OrgMatch {
+    /// Items considered.
+    pub items: usize,
+    /// Clauses that apply to at least one item: mandatory first, then by how many items.
+    pub clauses: Vec<ClauseForItems>,
+}
+
+/// Which released clauses apply to the items of the caller's own organisation, and to
+/// which items: the enterprise's view of its obligations.
+pub async fn match_org(db: &Db, gate: &Gate, caller: &Caller) -> Result<OrgMatch, StandardsError> {
+    let actor = caller.principal.actor().ok_or(StandardsError::Forbidden)?;
+    let filter = ticorr_equipment::ListFilter {
+        org_id: Some(actor.org_id),
+        ..Default::default()
+    };
+    let items = ticorr_equipment::all_readable(db, gate, caller, &filter).await?;
+    let mut conn = db.pool().acquire().await?;
+    let parks: Vec<OrgId> = orgs::parks_of(&mut conn, actor.org_id).await?;
+    let released = store::released_for(&mut conn, actor.org_id, &parks).await?;
+    let readable = gate
+        .filter(&mut conn, caller, Action::Read, released, |(s, _)| {
+            s.resource()
+        })
+        .await?;
+    let mut facts = Vec::with_capacity(items.len());
+    for item in &items {
+        facts.push((
+            item,
+            facts_of(&mut conn, item).await?,
+            item.item.risk_inputs(),
+        ));
+    }
+    let mut out = Vec::new();
+    for (standard, version) in readable {
+        for clause in store::clauses(&mut conn, &version.id).await? {
+            let mut applies_to = Vec::new();
+            let mut exceeded = Vec::new();
+            for (item, f, inputs) in &facts {
+                let o = applies::check(&clause.applies, &clause.risk_grades, f, &MediumWords);
+                if !o.applies {
+                    continue;
+                }
+                let key = (item.item.id, item.item.tag.clone());
+                if let Some(l) = &clause.limit
+                    && let Some(v) = inputs.get(&l.parameter).and_then(serde_json::Value::as_f64)
+                    && !l.holds(v)
+                {
+                    exceeded.push(key.clone());
+                }
+                applies_to.push(key);
+            }
+            if !applies_to.is_empty() {
+                out.push(ClauseForItems {
+                    standard_id: standard.id.clone(),
+                    code: standard.code.clone(),
+                    title_en: standard.title_en.clone(),
+                    title_zh: standard.title_zh.clone(),
+                    clause,
+                    items: applies_to,
+                    exceeded,
+                });
+            }
+        }
+    }
+    out.sort_by_key(|c| {
+        (
+            c.clause.kind != ClauseKind::Mandatory,
+            std::cmp::Reverse(c.exceeded.len()),
+            std::cmp::Reverse(c.items.len()),
+            c.code.clone(),
+        )
+    });
+    Ok(OrgMatch {
+        items: items.len(),
+        clauses: out,
+    })
+}
+
 /// Checks a standard as written in a data file or a draft: every vocabulary value known,
 /// clause numbers unique, limits on risk-model inputs, references in the catalogue.
 /// Returns every problem, named by code and clause number.

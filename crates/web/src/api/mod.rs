@@ -169,6 +169,7 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(routes!(standards::list))
         .routes(routes!(standards::catalogue))
         .routes(routes!(standards::matches))
+        .routes(routes!(standards::applicable))
         .routes(routes!(standards::get))
         .routes(routes!(standards::clauses))
         .split_for_parts()

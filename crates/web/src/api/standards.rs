@@ -132,3 +132,22 @@ pub async fn matches(
 pub async fn catalogue() -> Json<Catalogue> {
     Json(standards::catalogue::get().clone())
 }
+
+/// The released clauses that apply to the items of the caller's own organisation, each
+/// with the items it applies to and those whose values exceed its limit: mandatory first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/standards/applicable",
+    tag = "standards",
+    operation_id = "standards_applicable_to_my_equipment",
+    responses((status = 200, body = standards::OrgMatch), (status = 401, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn applicable(
+    State(state): State<AppState>,
+    ApiPerson(caller, _): ApiPerson,
+) -> Result<Json<standards::OrgMatch>, ApiError> {
+    Ok(Json(
+        standards::match_org(&state.db, &state.gate, &caller).await?,
+    ))
+}

@@ -118,6 +118,7 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .route("/risk/self-check", get(risk::form).post(risk::run))
         .route("/risk/overview", get(risk::overview))
         .route("/standards", get(standards::list))
+        .route("/standards/applicable", get(standards::applicable))
         .route("/standards/{id}", get(standards::detail))
         .route("/equipment/{id}/standards", get(standards::for_item))
         .route("/search", get(search::search))

@@ -49,6 +49,7 @@ pub struct ListQuery {
 #[template(path = "standards_list.html")]
 struct ListPage<'a> {
     ctx: &'a PageCtx,
+    signed_in: bool,
     rows: Vec<StandardRow>,
     q: String,
     origin: String,
@@ -82,6 +83,7 @@ pub async fn list(ctx: PageCtx, Query(q): Query<ListQuery>) -> Response {
         })
         .collect();
     render(&ListPage {
+        signed_in: ctx.actor().is_some(),
         rows: result.items.iter().map(|s| row(&ctx, s)).collect(),
         next: result.next_cursor.map(|c| {
             format!(
@@ -358,6 +360,64 @@ pub async fn for_item(ctx: PageCtx, Path(id): Path<EquipmentId>) -> Response {
             .undecided
             .iter()
             .map(|m| match_view(&ctx, m))
+            .collect(),
+        ctx: &ctx,
+    })
+}
+
+/// A clause with the organisation's items it applies to, as the page shows it.
+pub struct OrgClause {
+    pub standard_id: String,
+    pub code: String,
+    pub title: String,
+    pub clause: ClauseView,
+    pub items: Vec<(EquipmentId, String)>,
+    pub exceeded: Vec<(EquipmentId, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "standards_applicable.html")]
+struct ApplicablePage<'a> {
+    ctx: &'a PageCtx,
+    items: usize,
+    mandatory: usize,
+    exceeded: usize,
+    clauses: Vec<OrgClause>,
+}
+
+/// The clauses that apply to the organisation's equipment, with the items behind each.
+pub async fn applicable(ctx: PageCtx) -> Response {
+    if let Err(e) = ctx.require_actor() {
+        return e.into_response();
+    }
+    let m = match standards::match_org(&ctx.state.db, &ctx.state.gate, ctx.caller()).await {
+        Ok(m) => m,
+        Err(e) => return ctx.standards_error(e).into_response(),
+    };
+    let zh = ctx.lang == Lang::Zh;
+    render(&ApplicablePage {
+        items: m.items,
+        mandatory: m
+            .clauses
+            .iter()
+            .filter(|c| c.clause.kind == ClauseKind::Mandatory)
+            .count(),
+        exceeded: m.clauses.iter().filter(|c| !c.exceeded.is_empty()).count(),
+        clauses: m
+            .clauses
+            .iter()
+            .map(|c| OrgClause {
+                standard_id: c.standard_id.clone(),
+                code: c.code.clone(),
+                title: if zh {
+                    c.title_zh.clone()
+                } else {
+                    c.title_en.clone()
+                },
+                clause: clause_view(&ctx, &c.clause),
+                items: c.items.clone(),
+                exceeded: c.exceeded.clone(),
+            })
             .collect(),
         ctx: &ctx,
     })

@@ -291,6 +291,39 @@ async fn clauses_match_an_item_with_their_reasons_and_limits(app: TestApp) {
     let (status, _) = matched(ids[0].clone(), stranger.token.clone()).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
+    // The enterprise's view: every clause that binds some item, with the items.
+    let mine = app
+        .get("/api/v1/standards/applicable", Some(&who.token))
+        .await;
+    assert_eq!(mine.status, StatusCode::OK, "{}", mine.text());
+    let mine = mine.json();
+    assert_eq!(mine["items"], 2);
+    let c41 = mine["clauses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["clause"]["number"] == "4.1")
+        .unwrap()
+        .clone();
+    assert_eq!(c41["items"].as_array().unwrap().len(), 2);
+    assert_eq!(c41["exceeded"].as_array().unwrap().len(), 1);
+    assert_eq!(c41["exceeded"][0][1], "E-1");
+    let theirs = app
+        .get("/api/v1/standards/applicable", Some(&stranger.token))
+        .await
+        .json();
+    assert_eq!(theirs["items"], 0);
+    assert!(theirs["clauses"].as_array().unwrap().is_empty());
+    let page = app
+        .get_with_cookies(
+            "/standards/applicable",
+            &format!("__Host-ticorr_session={}", who.token),
+        )
+        .await
+        .text();
+    assert!(page.contains("data-items=\"2\""), "{page}");
+    assert!(page.contains("data-exceeded=\"1\""));
+
     // The item's page of clauses.
     let page = app
         .get_with_cookies(
