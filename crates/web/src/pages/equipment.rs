@@ -262,6 +262,8 @@ struct DetailPage<'a> {
     risk: super::risk::ResultView,
     /// Every assessment recorded, newest first.
     history: Vec<HistoryRow>,
+    /// Applicable standard clauses: (all, mandatory, limits exceeded).
+    clauses: (usize, usize, usize),
 }
 
 /// One recorded assessment, as the history table shows it.
@@ -485,6 +487,21 @@ async fn detail_page(
     );
     risk.heading = ctx.t("equipment-risk");
     let history = history_rows(ctx, engine, &item_risk.history);
+    let clauses = match ticorr_standards::match_item(&state.db, &state.gate, ctx.caller(), id).await
+    {
+        Ok(m) => (
+            m.applicable.len(),
+            m.applicable
+                .iter()
+                .filter(|c| c.clause.kind == ticorr_standards::ClauseKind::Mandatory)
+                .count(),
+            m.applicable
+                .iter()
+                .filter(|c| c.limit.as_ref().is_some_and(|l| l.status == "exceeded"))
+                .count(),
+        ),
+        Err(e) => return ctx.standards_error(e).into_response(),
+    };
     let may_change = equipment::may_change(&state.gate, ctx.caller(), &v.item);
     let risk_inputs = v
         .item
@@ -545,6 +562,7 @@ async fn detail_page(
             files,
             risk,
             history,
+            clauses,
         }),
     )
         .into_response()

@@ -335,6 +335,16 @@ async fn clauses_match_an_item_with_their_reasons_and_limits(app: TestApp) {
     let html = page.text();
     assert!(html.contains("data-exceeded=\"1\""), "{html}");
     assert!(html.contains("limit-exceeded"));
+    // The item's own page sums it up beside the link.
+    let detail = app
+        .get_with_cookies(
+            &format!("/equipment/{}", ids[0]),
+            &format!("__Host-ticorr_session={}", who.token),
+        )
+        .await
+        .text();
+    assert!(detail.contains("id=\"standards-summary\""), "{detail}");
+    assert!(detail.contains("data-exceeded=\"1\""));
 }
 
 async fn verify(app: &TestApp) -> ticorr_platform::ledger::VerifyReport {
