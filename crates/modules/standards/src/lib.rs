@@ -184,6 +184,24 @@ pub struct LimitStatus {
     pub status: String,
 }
 
+/// How an item stands against a limit. A value the model states as absent (`null`: no
+/// cathodic protection, so no CP potential) imposes nothing and keeps the limit.
+fn limit_status(l: &Limit, inputs: &serde_json::Map<String, serde_json::Value>) -> LimitStatus {
+    let given = inputs.get(&l.parameter);
+    let value = given.and_then(serde_json::Value::as_f64);
+    let status = match (given, value) {
+        (Some(serde_json::Value::Null), _) => "kept",
+        (_, None) => "unknown",
+        (_, Some(v)) if l.holds(v) => "kept",
+        _ => "exceeded",
+    };
+    LimitStatus {
+        limit: l.text(),
+        value,
+        status: status.to_owned(),
+    }
+}
+
 /// A clause checked against an item.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Matched {
@@ -266,19 +284,11 @@ pub async fn match_item(
             if !outcome.applies && decided_no {
                 continue;
             }
-            let limit = clause.limit.as_ref().filter(|_| outcome.applies).map(|l| {
-                let value = inputs.get(&l.parameter).and_then(serde_json::Value::as_f64);
-                LimitStatus {
-                    limit: l.text(),
-                    value,
-                    status: match value {
-                        None => "unknown",
-                        Some(v) if l.holds(v) => "kept",
-                        Some(_) => "exceeded",
-                    }
-                    .to_owned(),
-                }
-            });
+            let limit = clause
+                .limit
+                .as_ref()
+                .filter(|_| outcome.applies)
+                .map(|l| limit_status(l, &inputs));
             let m = Matched {
                 standard_id: standard.id.clone(),
                 code: standard.code.clone(),
@@ -367,8 +377,7 @@ pub async fn match_org(db: &Db, gate: &Gate, caller: &Caller) -> Result<OrgMatch
                 }
                 let key = (item.item.id, item.item.tag.clone());
                 if let Some(l) = &clause.limit
-                    && let Some(v) = inputs.get(&l.parameter).and_then(serde_json::Value::as_f64)
-                    && !l.holds(v)
+                    && limit_status(l, inputs).status == "exceeded"
                 {
                     exceeded.push(key.clone());
                 }
@@ -611,4 +620,28 @@ pub struct Release {
     pub at: Timestamp,
     pub effective_on: String,
     pub review_due_on: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_limit_is_kept_exceeded_or_not_recorded_and_no_cp_imposes_nothing() {
+        let limit = |parameter: &str, op: &str, value: f64| Limit {
+            parameter: parameter.into(),
+            op: op.into(),
+            value,
+            unit: String::new(),
+        };
+        let inputs: serde_json::Map<String, serde_json::Value> = serde_json::from_value(
+            serde_json::json!({"temperature_c": 85.0, "cp_potential_v_sce": null}),
+        )
+        .unwrap();
+        let status = |l: Limit| limit_status(&l, &inputs).status;
+        assert_eq!(status(limit("temperature_c", "<=", 70.0)), "exceeded");
+        assert_eq!(status(limit("temperature_c", "<=", 90.0)), "kept");
+        assert_eq!(status(limit("ph", ">=", 3.0)), "unknown");
+        assert_eq!(status(limit("cp_potential_v_sce", ">=", -0.75)), "kept");
+    }
 }

@@ -299,9 +299,11 @@ fn match_view(ctx: &PageCtx, m: &Matched) -> MatchView {
         limit: m.limit.as_ref().map(|l| {
             (
                 l.limit.clone(),
-                l.value
-                    .map(|v| super::num(Some(v)))
-                    .unwrap_or_else(|| ctx.t("unknown")),
+                match (l.value, l.status.as_str()) {
+                    (Some(v), _) => super::num(Some(v)),
+                    (None, "kept") => ctx.t("none"),
+                    (None, _) => ctx.t("unknown"),
+                },
                 l.status.clone(),
             )
         }),
