@@ -48,6 +48,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(12, "0012_search_feed_pruning"),
     migration!(13, "0013_risk_assessments"),
     migration!(14, "0014_standards"),
+    migration!(15, "0015_self_inspections"),
 ];
 
 /// What a run of the migrations did.

@@ -237,6 +237,7 @@ impl From<ticorr_standards::StandardsError> for ApiError {
             E::Forbidden => ApiError::Forbidden,
             E::Equipment(e) => e.into(),
             E::Invalid(problems) => ApiError::BadRequest(problems.join("; ")),
+            E::Fields(f) => ApiError::Invalid(f),
             other => ApiError::internal(other),
         }
     }

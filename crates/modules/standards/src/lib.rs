@@ -9,6 +9,7 @@
 
 pub mod applies;
 pub mod catalogue;
+pub mod inspection;
 pub mod model;
 pub mod search;
 mod store;
@@ -46,8 +47,12 @@ pub enum StandardsError {
     Forbidden,
     #[error("invalid: {}", .0.join("; "))]
     Invalid(Vec<String>),
+    #[error("invalid input: {0}")]
+    Fields(ticorr_kernel::FieldErrors),
     #[error(transparent)]
     Storage(#[from] sqlx::Error),
+    #[error(transparent)]
+    Db(#[from] ticorr_db::DbError),
     #[error(transparent)]
     Equipment(#[from] EquipmentError),
 }

@@ -170,6 +170,14 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(routes!(standards::catalogue))
         .routes(routes!(standards::matches))
         .routes(routes!(standards::applicable))
+        .routes(routes!(
+            standards::start_inspection,
+            standards::list_inspections
+        ))
+        .routes(routes!(
+            standards::get_inspection,
+            standards::answer_inspection
+        ))
         .routes(routes!(standards::get))
         .routes(routes!(standards::clauses))
         .split_for_parts()

@@ -5,6 +5,7 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use ticorr_kernel::EquipmentId;
 use ticorr_standards::catalogue::Catalogue;
+use ticorr_standards::inspection::{self, InspectionView};
 use ticorr_standards::{
     self as standards, Clause, ListFilter, MatchResult, Standard, StandardView, Version,
 };
@@ -149,5 +150,102 @@ pub async fn applicable(
 ) -> Result<Json<standards::OrgMatch>, ApiError> {
     Ok(Json(
         standards::match_org(&state.db, &state.gate, &caller).await?,
+    ))
+}
+
+/// What a self-inspection covers.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartInspection {
+    /// One of the organisation's items; omit for all of them.
+    #[serde(default)]
+    pub equipment_id: Option<EquipmentId>,
+}
+
+/// Starts a compliance self-inspection (L1, the organisation's own): a checklist of the
+/// released clauses that apply now to one item or to all of the organisation's items.
+#[utoipa::path(
+    post,
+    path = "/api/v1/standards/self-inspections",
+    tag = "standards",
+    operation_id = "start_self_inspection",
+    request_body = StartInspection,
+    responses((status = 201, body = InspectionView), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn start_inspection(
+    State(state): State<AppState>,
+    ApiPerson(caller, _): ApiPerson,
+    Json(body): Json<StartInspection>,
+) -> Result<(axum::http::StatusCode, Json<InspectionView>), ApiError> {
+    let view = inspection::start(&state.db, &state.gate, &caller, body.equipment_id).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(view)))
+}
+
+/// The organisation's self-inspections, newest first, with their scores.
+#[utoipa::path(
+    get,
+    path = "/api/v1/standards/self-inspections",
+    tag = "standards",
+    operation_id = "list_self_inspections",
+    responses((status = 200, body = Vec<InspectionView>)),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn list_inspections(
+    State(state): State<AppState>,
+    ApiPerson(caller, _): ApiPerson,
+) -> Result<Json<Vec<InspectionView>>, ApiError> {
+    Ok(Json(
+        inspection::list(&state.db, &state.gate, &caller).await?,
+    ))
+}
+
+/// One self-inspection with its rows and score (any mandatory non-conformity is critical).
+#[utoipa::path(
+    get,
+    path = "/api/v1/standards/self-inspections/{id}",
+    tag = "standards",
+    operation_id = "get_self_inspection",
+    params(("id" = String, Path)),
+    responses((status = 200, body = InspectionView), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn get_inspection(
+    State(state): State<AppState>,
+    ApiPerson(caller, _): ApiPerson,
+    Path(id): Path<String>,
+) -> Result<Json<InspectionView>, ApiError> {
+    Ok(Json(
+        inspection::get(&state.db, &state.gate, &caller, &id).await?,
+    ))
+}
+
+/// Answers to record.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Answers {
+    pub answers: Vec<inspection::Answer>,
+}
+
+/// Records answers (`conform`, `not_conform` with a note saying what, `not_applicable`, or
+/// null to clear), all or none: a bad one is a 422 naming `answers.<position>`.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/standards/self-inspections/{id}",
+    tag = "standards",
+    operation_id = "answer_self_inspection",
+    params(("id" = String, Path)),
+    request_body = Answers,
+    responses((status = 200, body = InspectionView), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn answer_inspection(
+    State(state): State<AppState>,
+    ApiPerson(caller, _): ApiPerson,
+    Path(id): Path<String>,
+    Json(body): Json<Answers>,
+) -> Result<Json<InspectionView>, ApiError> {
+    Ok(Json(
+        inspection::answer(&state.db, &state.gate, &caller, &id, &body.answers).await?,
     ))
 }

@@ -119,6 +119,14 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .route("/risk/overview", get(risk::overview))
         .route("/standards", get(standards::list))
         .route("/standards/applicable", get(standards::applicable))
+        .route(
+            "/standards/self-inspections",
+            get(standards::inspections).post(standards::start_inspection),
+        )
+        .route(
+            "/standards/self-inspections/{id}",
+            get(standards::inspection).post(standards::answer_inspection),
+        )
         .route("/standards/{id}", get(standards::detail))
         .route("/equipment/{id}/standards", get(standards::for_item))
         .route("/search", get(search::search))
@@ -564,6 +572,7 @@ impl PageCtx {
             E::NotFound => self.error(PageErrorKind::NotFound),
             E::Forbidden => self.error(PageErrorKind::Forbidden),
             E::Equipment(e) => self.equipment_error(e),
+            E::Fields(f) => self.error(PageErrorKind::BadRequest(f.to_string())),
             other => self.storage_error(other),
         }
     }

@@ -424,3 +424,212 @@ pub async fn applicable(ctx: PageCtx) -> Response {
         ctx: &ctx,
     })
 }
+
+/// A checklist row as the page shows it.
+pub struct CheckRow {
+    pub position: i64,
+    pub standard_id: String,
+    pub code: String,
+    pub number: String,
+    pub mandatory: bool,
+    pub kind: String,
+    pub text: String,
+    pub applies_to: String,
+    pub verdict: String,
+    pub note: String,
+    pub error: Option<String>,
+}
+
+/// A checklist with its score, as the list and the checklist page show it.
+pub struct InspectionSummary {
+    pub id: String,
+    pub title: String,
+    pub created: String,
+    pub outcome: String,
+    pub outcome_label: String,
+    pub answered: usize,
+    pub rows: usize,
+    pub percent: String,
+    pub critical: usize,
+}
+
+fn summary(ctx: &PageCtx, v: &standards::inspection::InspectionView) -> InspectionSummary {
+    let s = &v.score;
+    InspectionSummary {
+        id: v.inspection.id.clone(),
+        title: if v.inspection.title.is_empty() {
+            ctx.t("inspection-all-equipment")
+        } else {
+            v.inspection.title.clone()
+        },
+        created: v.inspection.created_at.human(),
+        outcome: s.outcome.clone(),
+        outcome_label: ctx.label("inspection-outcome", &s.outcome),
+        answered: s.answered,
+        rows: s.rows,
+        percent: s
+            .percent
+            .map(|p| format!("{p} %"))
+            .unwrap_or_else(|| "—".into()),
+        critical: s.critical,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "inspections.html")]
+struct InspectionsPage<'a> {
+    ctx: &'a PageCtx,
+    items: Vec<InspectionSummary>,
+}
+
+/// The organisation's self-inspections, with a button to start one for all its items.
+pub async fn inspections(ctx: PageCtx) -> Response {
+    if let Err(e) = ctx.require_actor() {
+        return e.into_response();
+    }
+    match standards::inspection::list(&ctx.state.db, &ctx.state.gate, ctx.caller()).await {
+        Ok(list) => render(&InspectionsPage {
+            items: list.iter().map(|v| summary(&ctx, v)).collect(),
+            ctx: &ctx,
+        }),
+        Err(e) => ctx.standards_error(e).into_response(),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct StartForm {
+    #[serde(default)]
+    equipment_id: String,
+}
+
+/// Starts a checklist (for one item when the form names it) and opens it.
+pub async fn start_inspection(form: super::CsrfForm<StartForm>) -> Response {
+    let super::CsrfForm { ctx, form, .. } = form;
+    if let Err(e) = ctx.require_actor() {
+        return e.into_response();
+    }
+    let item = form.equipment_id.trim().parse::<EquipmentId>().ok();
+    match standards::inspection::start(&ctx.state.db, &ctx.state.gate, ctx.caller(), item).await {
+        Ok(v) => super::see_other(&format!("/standards/self-inspections/{}", v.inspection.id)),
+        Err(e) => ctx.standards_error(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "inspection.html")]
+struct InspectionPage<'a> {
+    ctx: &'a PageCtx,
+    summary: InspectionSummary,
+    rows: Vec<CheckRow>,
+    notice: Option<String>,
+    has_errors: bool,
+}
+
+fn inspection_page(
+    ctx: &PageCtx,
+    v: &standards::inspection::InspectionView,
+    typed: Option<&std::collections::HashMap<String, String>>,
+    errors: &ticorr_kernel::FieldErrors,
+    notice: Option<String>,
+) -> Response {
+    let zh = ctx.lang == Lang::Zh;
+    let rows = v
+        .rows
+        .iter()
+        .map(|r| {
+            let typed_value =
+                |k: &str| typed.and_then(|t| t.get(&format!("{k}.{}", r.position)).cloned());
+            CheckRow {
+                position: r.position,
+                standard_id: r.standard_id.clone(),
+                code: r.code.clone(),
+                number: r.number.clone(),
+                mandatory: r.kind == ClauseKind::Mandatory,
+                kind: ctx.label("clause-kind", r.kind.as_str()),
+                text: if zh {
+                    r.text_zh.clone()
+                } else {
+                    r.text_en.clone()
+                },
+                applies_to: r.applies_to.join(", "),
+                verdict: typed_value("verdict").unwrap_or_else(|| {
+                    r.verdict.map(|v| v.as_str().to_owned()).unwrap_or_default()
+                }),
+                note: typed_value("note").unwrap_or_else(|| r.note.clone().unwrap_or_default()),
+                error: errors
+                    .iter()
+                    .find(|e| e.field == format!("answers.{}", r.position))
+                    .map(|e| e.message.clone()),
+            }
+        })
+        .collect();
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    (
+        status,
+        render(&InspectionPage {
+            summary: summary(ctx, v),
+            rows,
+            notice,
+            has_errors: !errors.is_empty(),
+            ctx,
+        }),
+    )
+        .into_response()
+}
+
+/// A checklist to answer.
+pub async fn inspection(
+    ctx: PageCtx,
+    Path(id): Path<String>,
+    Query(done): Query<super::Done>,
+) -> Response {
+    if let Err(e) = ctx.require_actor() {
+        return e.into_response();
+    }
+    match standards::inspection::get(&ctx.state.db, &ctx.state.gate, ctx.caller(), &id).await {
+        Ok(v) => {
+            let notice = ctx.notice(&done);
+            inspection_page(&ctx, &v, None, &ticorr_kernel::FieldErrors::new(), notice)
+        }
+        Err(e) => ctx.standards_error(e).into_response(),
+    }
+}
+
+/// Saves the answers of the checklist form (`verdict.<position>`, `note.<position>`).
+pub async fn answer_inspection(
+    Path(id): Path<String>,
+    form: super::CsrfForm<serde::de::IgnoredAny>,
+) -> Response {
+    let super::CsrfForm { ctx, pairs, .. } = form;
+    if let Err(e) = ctx.require_actor() {
+        return e.into_response();
+    }
+    let typed: std::collections::HashMap<String, String> = pairs.into_iter().collect();
+    let current =
+        match standards::inspection::get(&ctx.state.db, &ctx.state.gate, ctx.caller(), &id).await {
+            Ok(v) => v,
+            Err(e) => return ctx.standards_error(e).into_response(),
+        };
+    let answers: Vec<standards::inspection::Answer> = current
+        .rows
+        .iter()
+        .map(|r| standards::inspection::Answer {
+            position: r.position,
+            verdict: typed.get(&format!("verdict.{}", r.position)).cloned(),
+            note: typed.get(&format!("note.{}", r.position)).cloned(),
+        })
+        .collect();
+    match standards::inspection::answer(&ctx.state.db, &ctx.state.gate, ctx.caller(), &id, &answers)
+        .await
+    {
+        Ok(_) => super::see_other(&format!("/standards/self-inspections/{id}?done=saved")),
+        Err(standards::StandardsError::Fields(errors)) => {
+            inspection_page(&ctx, &current, Some(&typed), &errors, None)
+        }
+        Err(e) => ctx.standards_error(e).into_response(),
+    }
+}

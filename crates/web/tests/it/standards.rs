@@ -406,7 +406,165 @@ async fn a_released_version_is_anchored_and_an_edited_clause_is_caught(app: Test
 }
 
 ticorr_test_support::on_both_engines!(
+    a_self_inspection_scores_answers_and_stays_private,
     a_released_version_is_anchored_and_an_edited_clause_is_caught,
     released_standards_are_public_and_own_documents_stay_with_their_holder,
     clauses_match_an_item_with_their_reasons_and_limits,
 );
+
+/// A self-inspection lists the clauses that apply, takes answers all or none, scores them
+/// with any mandatory non-conformity critical, and stays the organisation's own.
+async fn a_self_inspection_scores_answers_and_stays_private(app: TestApp) {
+    let association = app.org(OrgKind::Association, &[]).await;
+    let enterprise = app.org(OrgKind::Enterprise, &[]).await;
+    let other = app.org(OrgKind::Enterprise, &[]).await;
+    release(
+        &app,
+        association,
+        Level::Public,
+        None,
+        "T/TICORR 904-2026",
+        "platform",
+    )
+    .await;
+    let who = app.person(enterprise, Role::Member).await;
+    let stranger = app.person(other, Role::Member).await;
+    let r = app
+        .post_json(
+            "/api/v1/equipment",
+            Some(&who.token),
+            &brine_heater("E-1", 85.0),
+        )
+        .await;
+    let item = r.json()["id"].as_str().unwrap().to_owned();
+    let r = app
+        .post_json(
+            "/api/v1/standards/self-inspections",
+            Some(&who.token),
+            &json!({"equipment_id": item}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let started = r.json();
+    let id = started["id"].as_str().unwrap().to_owned();
+    let rows = started["rows"].as_array().unwrap().clone();
+    assert!(rows.len() >= 2, "{started}");
+    assert_eq!(started["score"]["outcome"], "incomplete");
+    let mandatory = rows.iter().find(|r| r["kind"] == "mandatory").unwrap()["position"].clone();
+    let patch = |body: Value, token: String| {
+        let app = &app;
+        let id = id.clone();
+        async move {
+            app.send_json(
+                axum::http::Method::PATCH,
+                &format!("/api/v1/standards/self-inspections/{id}"),
+                Some(&token),
+                &body,
+            )
+            .await
+        }
+    };
+    // A "not conform" without a note, or an unknown verdict, changes nothing.
+    let r = patch(
+        json!({"answers": [{"position": mandatory, "verdict": "conform"}, {"position": 1, "verdict": "not_conform"}, {"position": 99, "verdict": "maybe"}]}),
+        who.token.clone(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let problem = r.json();
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"answers.1") && fields.contains(&"answers.99"),
+        "{problem}"
+    );
+    let unchanged = app
+        .get(
+            &format!("/api/v1/standards/self-inspections/{id}"),
+            Some(&who.token),
+        )
+        .await
+        .json();
+    assert_eq!(unchanged["score"]["answered"], 0);
+    // Every row conform but one mandatory: critical, whatever the share.
+    let answers: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            if r["position"] == mandatory {
+                json!({"position": r["position"], "verdict": "not_conform", "note": "85 °C in brine, Gr2 with gaskets"})
+            } else {
+                json!({"position": r["position"], "verdict": "conform"})
+            }
+        })
+        .collect();
+    let r = patch(json!({"answers": answers}), who.token.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let scored = r.json();
+    assert_eq!(scored["score"]["outcome"], "critical", "{scored}");
+    assert_eq!(scored["score"]["critical"], 1);
+    assert_eq!(scored["score"]["answered"], rows.len());
+    // The organisation's own record: another organisation neither reads nor answers it.
+    assert_eq!(
+        app.get(
+            &format!("/api/v1/standards/self-inspections/{id}"),
+            Some(&stranger.token)
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        patch(json!({"answers": []}), stranger.token.clone())
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let theirs = app
+        .get("/api/v1/standards/self-inspections", Some(&stranger.token))
+        .await
+        .json();
+    assert!(theirs.as_array().unwrap().is_empty());
+    let r = app
+        .post_json(
+            "/api/v1/standards/self-inspections",
+            Some(&stranger.token),
+            &json!({"equipment_id": item}),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::NOT_FOUND,
+        "a stranger cannot inspect another's item"
+    );
+    // The page shows the outcome and keeps what was typed on an error.
+    let cookie = format!("__Host-ticorr_session={}", who.token);
+    let page = app
+        .get_with_cookies(&format!("/standards/self-inspections/{id}"), &cookie)
+        .await
+        .text();
+    assert!(page.contains("data-outcome=\"critical\""), "{page}");
+    // Starting one for all the organisation's items from the form.
+    let csrf = page
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let r = app
+        .post_form(
+            "/standards/self-inspections",
+            &cookie,
+            &[("_csrf", csrf.as_str())],
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.status);
+    let list = app
+        .get("/api/v1/standards/self-inspections", Some(&who.token))
+        .await
+        .json();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+}
