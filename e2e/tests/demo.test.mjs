@@ -285,3 +285,23 @@ test('anyone reads the released standards, and an engineer sees which clauses bi
   assert.doesNotMatch(await other.textContent('#standards-table'), /Q\/XX-TI 003-2025/);
   await other.close();
 });
+
+test('an engineer runs a self-inspection: a gap without a note is refused, then the outcome is critical', async () => {
+  const page = await demo.browser.newPage();
+  await signIn(page, demo.base, demo.account('enterprise'));
+  await page.goto(`${demo.base}/standards`);
+  await page.click('#inspections-link');
+  await page.click('#start-all button');
+  await page.waitForSelector('#inspection-form');
+  assert.equal(await page.getAttribute('#inspection-score', 'data-outcome'), 'incomplete');
+  const first = page.locator('#inspection-form fieldset.mandatory').first();
+  await first.locator('input[value="not_conform"]').check();
+  await page.click('#inspection-save');
+  await page.waitForSelector('.field-error');
+  await page.locator('#inspection-form fieldset.mandatory').first().locator('textarea').fill('垫片缝隙处温度 85 °C，超过 70 °C');
+  await page.click('#inspection-save');
+  await page.waitForSelector('.notice.ok');
+  assert.equal(await page.getAttribute('#inspection-score', 'data-outcome'), 'critical');
+  assert.equal(await page.getAttribute('#inspection-score', 'data-critical'), '1');
+  await page.close();
+});
