@@ -118,6 +118,21 @@ pub struct ClauseView {
     pub unverified: bool,
 }
 
+/// `2612 Manufacture of inorganic alkalis …`, in the page's language.
+fn industry_name(ctx: &PageCtx, code: &str) -> String {
+    ticorr_platform::refdata::get()
+        .industry(code)
+        .map(|i| {
+            let name = if ctx.lang == Lang::Zh {
+                &i.name_zh
+            } else {
+                &i.name_en
+            };
+            format!("{code} {name}")
+        })
+        .unwrap_or_else(|| code.to_owned())
+}
+
 fn clause_view(ctx: &PageCtx, c: &Clause) -> ClauseView {
     let zh = ctx.lang == Lang::Zh;
     let a = &c.applies;
@@ -128,7 +143,9 @@ fn clause_view(ctx: &PageCtx, c: &Clause) -> ClauseView {
             conditions.push(format!("{}: {}", ctx.t(key), shown.join(", ")));
         }
     };
-    list("standard-cond-industry", &a.industries, &|v| v.to_owned());
+    list("standard-cond-industry", &a.industries, &|v| {
+        industry_name(ctx, v)
+    });
     list("standard-cond-equipment_type", &a.equipment_types, &|v| {
         ctx.label("equipment-type", v)
     });
