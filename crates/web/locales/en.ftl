@@ -734,3 +734,5 @@ inspection-note = Note (say what does not conform, or the evidence)
 inspection-verdict-conform = Conform
 inspection-verdict-not_conform = Not conform
 inspection-verdict-not_applicable = Not applicable
+standard-cond-crevices_or_deposits = Crevices or deposits
+standard-cond-galvanic_partner = Electrically connected metal

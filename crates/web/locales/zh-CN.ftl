@@ -724,3 +724,5 @@ inspection-note = 说明（写明不符合之处或证据）
 inspection-verdict-conform = 符合
 inspection-verdict-not_conform = 不符合
 inspection-verdict-not_applicable = 不适用
+standard-cond-crevices_or_deposits = 存在缝隙或沉积物
+standard-cond-galvanic_partner = 电偶接触金属

@@ -67,6 +67,13 @@ pub struct Applies {
     /// GB/T 2260 province codes of the owner.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub provinces: Vec<String>,
+    /// Crevices by design or deposits on the wetted surface (either), or neither.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crevices_or_deposits: Option<bool>,
+    /// The more active metals electrically connected to the titanium (risk-model
+    /// `galvanic_partner` values).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub galvanic_partners: Vec<String>,
 }
 
 /// What the platform knows of an item, for matching.
@@ -89,6 +96,10 @@ pub struct ItemFacts {
     pub risk_grade: Option<String>,
     /// ISO 9223 category of the site, when known.
     pub corrosivity: Option<String>,
+    /// Crevices or deposits: true if either is present, false if neither, unknown else.
+    pub crevices_or_deposits: Option<bool>,
+    /// The electrically connected metal (`none` when there is none).
+    pub galvanic_partner: Option<String>,
 }
 
 /// How one condition came out.
@@ -242,6 +253,27 @@ pub fn check(
         item.province.as_deref(),
         |a| applies.provinces.iter().any(|w| w == a),
     ));
+    if let Some(wanted) = applies.crevices_or_deposits {
+        let verdict = match item.crevices_or_deposits {
+            None => Verdict::Unknown,
+            Some(v) if v == wanted => Verdict::Met,
+            Some(_) => Verdict::NotMet,
+        };
+        push(Some(Check {
+            condition: "crevices_or_deposits".to_owned(),
+            wanted: if wanted { "yes" } else { "no" }.to_owned(),
+            actual: item
+                .crevices_or_deposits
+                .map(|v| if v { "yes" } else { "no" }.to_owned()),
+            verdict,
+        }));
+    }
+    push(list_check(
+        "galvanic_partner",
+        &applies.galvanic_partners,
+        item.galvanic_partner.as_deref(),
+        |a| applies.galvanic_partners.iter().any(|w| w == a),
+    ));
     // A clause for every grade says nothing about the risk grade: no condition.
     if !risk_grades.is_empty() && risk_grades.len() < 4 {
         push(list_check(
@@ -281,6 +313,8 @@ mod tests {
     const MEDIA: &[&str] = &["brine", "seawater", "acid"];
     const RISK: &[&str] = &["I", "II", "III", "IV"];
 
+    const PARTNERS: &[&str] = &["none", "carbon_steel", "copper_alloy"];
+
     fn applies() -> impl Strategy<Value = Applies> {
         (
             words(INDUSTRIES),
@@ -290,17 +324,23 @@ mod tests {
             range(),
             range(),
             range(),
+            prop::option::of(any::<bool>()),
+            words(PARTNERS),
         )
-            .prop_map(|(industries, types, grades, media, t, cl, ph)| Applies {
-                industries,
-                equipment_types: types,
-                grades,
-                media,
-                temperature_c: t,
-                chloride_mg_l: cl,
-                ph,
-                ..Applies::default()
-            })
+            .prop_map(
+                |(industries, types, grades, media, t, cl, ph, crevices, partners)| Applies {
+                    industries,
+                    equipment_types: types,
+                    grades,
+                    media,
+                    temperature_c: t,
+                    chloride_mg_l: cl,
+                    ph,
+                    crevices_or_deposits: crevices,
+                    galvanic_partners: partners,
+                    ..Applies::default()
+                },
+            )
     }
 
     fn item() -> impl Strategy<Value = ItemFacts> {
@@ -356,6 +396,8 @@ mod tests {
                 && listed(&a.grades, i.grade.as_deref(), &|w, v| w == v)
                 && listed(&a.industries, i.industry.as_deref(), &|w, v| v.starts_with(w))
                 && listed(&a.media, i.medium.as_deref(), &|w, v| v.contains(w))
+                && a.crevices_or_deposits.is_none_or(|w| i.crevices_or_deposits == Some(w))
+                && listed(&a.galvanic_partners, i.galvanic_partner.as_deref(), &|w, v| w == v)
                 && (risk.is_empty() || risk.len() >= 4
                     || listed(&risk, i.risk_grade.as_deref(), &|w, v| w == v));
             prop_assert_eq!(o.applies, expected, "{:?}", o);

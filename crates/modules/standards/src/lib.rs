@@ -257,6 +257,12 @@ pub async fn facts_of(
         ph: e.ph,
         risk_grade: item.risk_grade.clone(),
         corrosivity: None,
+        crevices_or_deposits: match (e.crevice_present, e.deposits_present) {
+            (Some(true), _) | (_, Some(true)) => Some(true),
+            (Some(false), Some(false)) => Some(false),
+            _ => None,
+        },
+        galvanic_partner: e.galvanic_partner.map(|g| g.as_str().to_owned()),
     })
 }
 
@@ -469,6 +475,13 @@ pub fn check_input(s: &StandardInput) -> Vec<String> {
         for t in &c.applies.equipment_types {
             if t.parse::<EquipmentType>().is_err() {
                 problems.push(format!("{here}: equipment type `{t}` is unknown"));
+            }
+        }
+        for p in &c.applies.galvanic_partners {
+            if p.parse::<ticorr_kernel::equipment::GalvanicPartner>()
+                .is_err()
+            {
+                problems.push(format!("{here}: galvanic partner `{p}` is unknown"));
             }
         }
         for g in &c.applies.grades {

@@ -155,6 +155,18 @@ fn clause_view(ctx: &PageCtx, c: &Clause) -> ClauseView {
         v.to_owned()
     });
     list("standard-cond-province", &a.provinces, &|v| v.to_owned());
+    list(
+        "standard-cond-galvanic_partner",
+        &a.galvanic_partners,
+        &|v| ctx.label("galvanic", v),
+    );
+    if let Some(w) = a.crevices_or_deposits {
+        conditions.push(format!(
+            "{}: {}",
+            ctx.t("standard-cond-crevices_or_deposits"),
+            ctx.t(if w { "yes" } else { "no" })
+        ));
+    }
     for (key, range) in [
         ("standard-cond-temperature_c", a.temperature_c),
         ("standard-cond-chloride_mg_l", a.chloride_mg_l),

@@ -25,7 +25,11 @@ fn standard(code: &str, origin: &str) -> ticorr_standards::StandardInput {
              "text_en": "Above 70 °C, prefer Gr7, Gr11 or Gr12.", "text_zh": "70 °C 以上宜选用 Gr7、Gr11 或 Gr12。",
              "risk_grades": ["III", "IV"],
              "applies": {"temperature_c": {"min": 70}, "chloride_mg_l": {"min": 1}}},
-            {"number": "5.1", "kind": "mandatory",
+            {"number": "4.3", "kind": "recommended",
+             "text_en": "Where crevices or deposits exist, keep the pH at 3 or above.", "text_zh": "存在缝隙或沉积物时，pH 宜不低于 3。",
+             "risk_grades": ["I", "II", "III", "IV"],
+             "applies": {"crevices_or_deposits": true, "chloride_mg_l": {"min": 1}}},
+                        {"number": "5.1", "kind": "mandatory",
              "text_en": "Do not clean titanium with fluoride-bearing agents.", "text_zh": "不得使用含氟清洗剂清洗钛设备。",
              "risk_grades": ["I", "II", "III", "IV"], "applies": {}}
         ]
@@ -135,7 +139,7 @@ async fn released_standards_are_public_and_own_documents_stay_with_their_holder(
     assert_eq!(v["stage"], "released");
     assert_eq!(v["content_sha256"].as_str().unwrap().len(), 64);
     let clauses = v["clauses"].as_array().unwrap();
-    assert_eq!(clauses.len(), 3);
+    assert_eq!(clauses.len(), 4);
     assert_eq!(clauses[0]["number"], "4.1");
     assert_eq!(clauses[0]["limit"]["op"], "<=");
     let named = app
@@ -287,6 +291,38 @@ async fn clauses_match_an_item_with_their_reasons_and_limits(app: TestApp) {
         !numbers(&cool).contains(&"4.2".to_owned()),
         "60 °C is outside 4.2"
     );
+    // Crevices or deposits: present applies, both absent does not, unknown may apply.
+    assert!(
+        hot_numbers.contains(&"4.3".to_owned()),
+        "crevices present: {hot}"
+    );
+    let mut smooth = brine_heater("E-3", 60.0);
+    smooth["crevice_present"] = json!(false);
+    let smooth = app
+        .post_json("/api/v1/equipment", Some(&who.token), &smooth)
+        .await
+        .json();
+    let (_, s) = matched(smooth["id"].as_str().unwrap().to_owned(), who.token.clone()).await;
+    assert!(!numbers(&s).contains(&"4.3".to_owned()), "{s}");
+    let mut unknown = brine_heater("E-4", 60.0);
+    unknown.as_object_mut().unwrap().remove("crevice_present");
+    let unknown = app
+        .post_json("/api/v1/equipment", Some(&who.token), &unknown)
+        .await
+        .json();
+    let (_, u) = matched(
+        unknown["id"].as_str().unwrap().to_owned(),
+        who.token.clone(),
+    )
+    .await;
+    assert!(
+        u["undecided"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["clause"]["number"] == "4.3"),
+        "{u}"
+    );
     // Another organisation cannot match an item it cannot see.
     let (status, _) = matched(ids[0].clone(), stranger.token.clone()).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -297,7 +333,7 @@ async fn clauses_match_an_item_with_their_reasons_and_limits(app: TestApp) {
         .await;
     assert_eq!(mine.status, StatusCode::OK, "{}", mine.text());
     let mine = mine.json();
-    assert_eq!(mine["items"], 2);
+    assert_eq!(mine["items"], 4);
     let c41 = mine["clauses"]
         .as_array()
         .unwrap()
@@ -305,7 +341,7 @@ async fn clauses_match_an_item_with_their_reasons_and_limits(app: TestApp) {
         .find(|c| c["clause"]["number"] == "4.1")
         .unwrap()
         .clone();
-    assert_eq!(c41["items"].as_array().unwrap().len(), 2);
+    assert_eq!(c41["items"].as_array().unwrap().len(), 4);
     assert_eq!(c41["exceeded"].as_array().unwrap().len(), 1);
     assert_eq!(c41["exceeded"][0][1], "E-1");
     let theirs = app
@@ -321,7 +357,7 @@ async fn clauses_match_an_item_with_their_reasons_and_limits(app: TestApp) {
         )
         .await
         .text();
-    assert!(page.contains("data-items=\"2\""), "{page}");
+    assert!(page.contains("data-items=\"4\""), "{page}");
     assert!(page.contains("data-exceeded=\"1\""));
 
     // The item's page of clauses.
