@@ -535,9 +535,119 @@ pub fn check_input(s: &StandardInput) -> Vec<String> {
     problems
 }
 
-/// Writes a standard with one released version, for the platform's own demo data
-/// (`ticorr demo`). It bypasses the gate and the audit: no request and no person is
-/// behind it; never call it with data that came from a request.
+/// An organisation's own document as submitted: an enterprise specification, a park
+/// guideline or an industrial-chain agreement, with its clauses.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OwnDocument {
+    /// The document: code, origin, titles, scope, topic, references, review interval and
+    /// clauses, as in the demo's `data/standards.json`.
+    #[schema(value_type = Object)]
+    pub standard: StandardInput,
+    /// `private` (the default: the organisation alone) or `park` (shared with a park).
+    #[serde(default)]
+    pub level: Option<String>,
+    /// The park it is shared with, for level `park`.
+    #[serde(default)]
+    pub park_id: Option<OrgId>,
+}
+
+/// Records an organisation's own document, in force from now: its clauses apply to the
+/// organisation's equipment (and, at level `park`, to the park's members') and the version
+/// is anchored in the ledger. Platform standards are not recorded this way: they go
+/// through the association's review.
+pub async fn record_own(
+    db: &Db,
+    gate: &Gate,
+    caller: &Caller,
+    doc: &OwnDocument,
+) -> Result<StandardView, StandardsError> {
+    let actor = caller.principal.actor().ok_or(StandardsError::Forbidden)?;
+    let mut errors = ticorr_kernel::FieldErrors::new();
+    if doc.standard.origin == Origin::Platform {
+        errors.add(
+            "origin",
+            "not_allowed",
+            "platform standards are issued through the association's review, not recorded here",
+        );
+    }
+    let level = match doc.level.as_deref().unwrap_or("private") {
+        "private" => Level::Private,
+        "park" => Level::Park,
+        other => {
+            errors.add(
+                "level",
+                "not_allowed",
+                format!("`{other}`: an own document is private or shared with a park"),
+            );
+            Level::Private
+        }
+    };
+    let mut conn = db.pool().acquire().await?;
+    let mut parks = orgs::parks_of(&mut conn, actor.org_id).await?;
+    if actor.org_kind == ticorr_kernel::OrgKind::Park {
+        parks.push(actor.org_id);
+    }
+    drop(conn);
+    let park = match (level, doc.park_id) {
+        (Level::Park, Some(p)) if parks.contains(&p) => Some(p),
+        (Level::Park, _) => {
+            errors.add(
+                "park_id",
+                "required",
+                "name a park your organisation manages or is settled in",
+            );
+            None
+        }
+        _ => None,
+    };
+    for problem in check_input(&doc.standard) {
+        errors.add("clauses", "invalid", problem);
+    }
+    let tx = db.begin().await?;
+    let resource = Resource::Record(RecordRef {
+        kind: RECORD_KIND,
+        id: String::new(),
+        level,
+        owner: actor.org_id,
+        parks: park.into_iter().collect(),
+    });
+    let (mut tx, _permit) = gate.check_tx(tx, caller, Action::Create, &resource).await?;
+    if !errors.is_empty() {
+        return Err(StandardsError::Fields(errors));
+    }
+    let now = gate.clock().now();
+    let release = Release {
+        at: now,
+        effective_on: now.inner().date().to_string(),
+        review_due_on: (now.inner().date()
+            + time::Duration::days(30 * doc.standard.review_interval_months.max(1)))
+        .to_string(),
+    };
+    let id = match seed_released(
+        &mut tx,
+        (actor.org_id, level, park),
+        &doc.standard,
+        &release,
+    )
+    .await
+    {
+        Ok(id) => id,
+        Err(StandardsError::Storage(e)) if ticorr_db::unique_violation(&e).is_some() => {
+            let mut f = ticorr_kernel::FieldErrors::new();
+            f.add("code", "taken", "a standard with this code already exists");
+            return Err(StandardsError::Fields(f));
+        }
+        Err(e) => return Err(e),
+    };
+    tx.commit().await?;
+    get(db, gate, caller, &id).await
+}
+
+/// Writes a standard with one released version and anchors it: for the platform's own demo
+/// data (`ticorr demo`), and for [`record_own`] once the gate has decided. It does not
+/// consult the gate itself; never call it with data from a request that the gate has not
+/// allowed.
 pub async fn seed_released(
     conn: &mut sqlx::AnyConnection,
     (owner, level, park): (OrgId, Level, Option<OrgId>),

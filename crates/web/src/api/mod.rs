@@ -166,7 +166,7 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(routes!(search::search))
         .routes(routes!(search::start_reindex, search::reindex_status))
         .routes(routes!(risk::assess))
-        .routes(routes!(standards::list))
+        .routes(routes!(standards::list, standards::record_own))
         .routes(routes!(standards::catalogue))
         .routes(routes!(standards::matches))
         .routes(routes!(standards::applicable))

@@ -249,3 +249,26 @@ pub async fn answer_inspection(
         inspection::answer(&state.db, &state.gate, &caller, &id, &body.answers).await?,
     ))
 }
+
+/// Records the caller's organisation's own document (an enterprise specification, a park
+/// guideline, an industrial-chain agreement) in force from now, anchored in the ledger:
+/// its clauses apply to the organisation's equipment, and at level `park` to the park's
+/// members'. Platform standards are refused here (422 on `origin`). Problems are a 422
+/// naming the field (`clauses` with the clause number in the message).
+#[utoipa::path(
+    post,
+    path = "/api/v1/standards",
+    tag = "standards",
+    operation_id = "record_own_standard",
+    request_body = standards::OwnDocument,
+    responses((status = 201, body = StandardView), (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn record_own(
+    State(state): State<AppState>,
+    ApiPerson(caller, _): ApiPerson,
+    Json(doc): Json<standards::OwnDocument>,
+) -> Result<(axum::http::StatusCode, Json<StandardView>), ApiError> {
+    let view = standards::record_own(&state.db, &state.gate, &caller, &doc).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(view)))
+}

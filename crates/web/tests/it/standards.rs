@@ -441,7 +441,113 @@ async fn a_released_version_is_anchored_and_an_edited_clause_is_caught(app: Test
     );
 }
 
+/// An organisation records its own specification; it binds its items at once, stays its
+/// own, is anchored, and bad input names the field and records nothing.
+async fn an_enterprise_records_its_own_specification(app: TestApp) {
+    let enterprise = app.org(OrgKind::Enterprise, &[]).await;
+    let other = app.org(OrgKind::Enterprise, &[]).await;
+    let who = app.person(enterprise, Role::Member).await;
+    let stranger = app.person(other, Role::Member).await;
+    let mut doc = serde_json::to_value(standard("Q/OWN 001-2026", "enterprise")).unwrap();
+    doc["clauses"][0]["source"] = json!(["our 2024 failure analysis"]);
+    let refused = |body: Value| {
+        let app = &app;
+        let token = who.token.clone();
+        async move {
+            let r = app
+                .post_json("/api/v1/standards", Some(&token), &body)
+                .await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+            r.json()["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["field"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    let mut platform = doc.clone();
+    platform["origin"] = json!("platform");
+    assert!(
+        refused(json!({"standard": platform}))
+            .await
+            .contains(&"origin".to_owned())
+    );
+    let mut bad = doc.clone();
+    bad["clauses"][1]["risk_grades"] = json!(["V"]);
+    assert!(
+        refused(json!({"standard": bad}))
+            .await
+            .contains(&"clauses".to_owned())
+    );
+    assert!(
+        refused(json!({"standard": doc.clone(), "level": "park"}))
+            .await
+            .contains(&"park_id".to_owned())
+    );
+    assert_eq!(app.count("standards", "1 = 1").await, 0);
+
+    let r = app
+        .post_json(
+            "/api/v1/standards",
+            Some(&who.token),
+            &json!({"standard": doc.clone()}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let created = r.json();
+    assert_eq!(created["level"], "private");
+    assert_eq!(created["versions"][0]["stage"], "released");
+    let id = created["id"].as_str().unwrap().to_owned();
+    // The code is unique.
+    assert!(
+        refused(json!({"standard": doc}))
+            .await
+            .contains(&"code".to_owned())
+    );
+    // Its own: the stranger does not see it, and it binds the organisation's items.
+    assert_eq!(
+        app.get(&format!("/api/v1/standards/{id}"), Some(&stranger.token))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let item = app
+        .post_json(
+            "/api/v1/equipment",
+            Some(&who.token),
+            &brine_heater("E-9", 85.0),
+        )
+        .await
+        .json();
+    let m = app
+        .get(
+            &format!(
+                "/api/v1/standards/match?equipment_id={}",
+                item["id"].as_str().unwrap()
+            ),
+            Some(&who.token),
+        )
+        .await
+        .json();
+    assert!(
+        m["applicable"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["code"] == "Q/OWN 001-2026"),
+        "{m}"
+    );
+    let report = verify(&app).await;
+    assert!(
+        report.problems.is_empty() && report.records >= 1,
+        "{:?}",
+        report.problems
+    );
+}
+
 ticorr_test_support::on_both_engines!(
+    an_enterprise_records_its_own_specification,
     a_self_inspection_scores_answers_and_stays_private,
     a_released_version_is_anchored_and_an_edited_clause_is_caught,
     released_standards_are_public_and_own_documents_stay_with_their_holder,
