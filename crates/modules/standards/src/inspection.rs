@@ -207,12 +207,12 @@ pub async fn start(
     drop(conn);
     let (title, lines): (String, Vec<Line>) = match equipment_id {
         Some(item) => {
-            let m = crate::match_item(db, gate, caller, item).await?;
             let view = ticorr_equipment::get(db, gate, caller, item).await?;
             if view.item.org_id != actor.org_id {
                 // Only an organisation's own items are self-inspected.
                 return Err(StandardsError::NotFound);
             }
+            let m = crate::match_view(db, gate, caller, &view).await?;
             let tag = view.item.tag.clone();
             (
                 format!("{} {}", view.item.tag, view.item.name),

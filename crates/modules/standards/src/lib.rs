@@ -236,18 +236,15 @@ pub struct MatchResult {
 }
 
 /// What the platform knows of an item, for matching: its conditions, its owner's industry
-/// and province, and its current risk grade.
-pub async fn facts_of(
-    conn: &mut sqlx::AnyConnection,
+/// and province (`owner`, loaded once by the caller), and its current risk grade.
+pub fn facts_of(
+    owner: Option<&orgs::Organization>,
     item: &ticorr_equipment::EquipmentView,
-) -> Result<ItemFacts, StandardsError> {
+) -> ItemFacts {
     let e = &item.item;
-    let owner = orgs::load(conn, e.org_id).await?;
-    Ok(ItemFacts {
-        industry: owner.as_ref().and_then(|o| o.industry_code.clone()),
-        province: owner
-            .as_ref()
-            .and_then(|o| o.region_code.get(..2).map(|p| format!("{p}0000"))),
+    ItemFacts {
+        industry: owner.and_then(|o| o.industry_code.clone()),
+        province: owner.and_then(|o| o.region_code.get(..2).map(|p| format!("{p}0000"))),
         equipment_type: e.equipment_type.as_str().to_owned(),
         grade: (e.grade != TitaniumGrade::Other).then(|| e.grade.as_str().to_owned()),
         medium: e.process_medium.as_ref().map(|m| m.to_lowercase()),
@@ -263,7 +260,7 @@ pub async fn facts_of(
             _ => None,
         },
         galvanic_partner: e.galvanic_partner.map(|g| g.as_str().to_owned()),
-    })
+    }
 }
 
 /// The clauses of the released standards the caller may read that apply to an item the
@@ -275,8 +272,20 @@ pub async fn match_item(
     equipment_id: EquipmentId,
 ) -> Result<MatchResult, StandardsError> {
     let item = ticorr_equipment::get(db, gate, caller, equipment_id).await?;
+    match_view(db, gate, caller, &item).await
+}
+
+/// [`match_item`] for an item the caller has already read through the gate (its page).
+pub async fn match_view(
+    db: &Db,
+    gate: &Gate,
+    caller: &Caller,
+    item: &ticorr_equipment::EquipmentView,
+) -> Result<MatchResult, StandardsError> {
+    let equipment_id = item.item.id;
     let mut conn = db.pool().acquire().await?;
-    let facts = facts_of(&mut conn, &item).await?;
+    let owner = orgs::load(&mut conn, item.item.org_id).await?;
+    let facts = facts_of(owner.as_ref(), item);
     let parks: Vec<OrgId> = orgs::parks_of(&mut conn, item.item.org_id).await?;
     let released = store::released_for(&mut conn, item.item.org_id, &parks).await?;
     let readable = gate
@@ -368,14 +377,17 @@ pub async fn match_org(db: &Db, gate: &Gate, caller: &Caller) -> Result<OrgMatch
             s.resource()
         })
         .await?;
-    let mut facts = Vec::with_capacity(items.len());
-    for item in &items {
-        facts.push((
-            item,
-            facts_of(&mut conn, item).await?,
-            item.item.risk_inputs(),
-        ));
-    }
+    let owner = orgs::load(&mut conn, actor.org_id).await?;
+    let facts: Vec<_> = items
+        .iter()
+        .map(|item| {
+            (
+                item,
+                facts_of(owner.as_ref(), item),
+                item.item.risk_inputs(),
+            )
+        })
+        .collect();
     let mut out = Vec::new();
     for (standard, version) in readable {
         for clause in store::clauses(&mut conn, &version.id).await? {
@@ -658,7 +670,7 @@ pub async fn seed_released(
     if !problems.is_empty() {
         return Err(StandardsError::Invalid(problems));
     }
-    let (id, _) = store::insert(
+    let (id, version_id) = store::insert(
         conn,
         owner,
         level,
@@ -674,16 +686,13 @@ pub async fn seed_released(
         release.at,
     )
     .await?;
-    let versions = store::versions(conn, &id).await?;
-    if let Some(v) = versions.first()
-        && let Some(record) = ledger_record(conn, &v.id).await?
-    {
+    if let Some(record) = ledger_record(conn, &version_id).await? {
         ticorr_platform::ledger::anchor(
             conn,
             release.at,
             &[ticorr_platform::ledger::Anchor {
                 record_type: LEDGER_TYPE,
-                record_id: v.id.clone(),
+                record_id: version_id,
                 record,
             }],
         )
@@ -699,15 +708,7 @@ pub async fn ledger_record(
     conn: &mut sqlx::AnyConnection,
     version_id: &str,
 ) -> Result<Option<serde_json::Value>, sqlx::Error> {
-    let Some(row) = store::version_row(conn, version_id).await? else {
-        return Ok(None);
-    };
-    let (standard_id, code, version) = row;
-    let Some(v) = store::versions(conn, &standard_id)
-        .await?
-        .into_iter()
-        .find(|v| v.id == version_id)
-    else {
+    let Some((standard_id, code, v)) = store::version(conn, version_id).await? else {
         return Ok(None);
     };
     if v.released_at.is_none() {
@@ -735,7 +736,7 @@ pub async fn ledger_record(
     Ok(Some(serde_json::json!({
         "standard_id": standard_id,
         "code": code,
-        "version": version,
+        "version": v.version,
         "released_at": v.released_at.map(|t| t.to_rfc3339()),
         "effective_on": v.effective_on,
         "content_sha256": content_sha256(&clauses),

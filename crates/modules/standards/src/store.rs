@@ -56,6 +56,31 @@ pub async fn standard(conn: &mut AnyConnection, id: &str) -> Result<Option<Stand
         .transpose()
 }
 
+/// The standards an organisation could see: public ones, its own, and those shared with
+/// its parks. Binds its values onto `args`.
+fn scope(owner: Option<OrgId>, parks: &[OrgId], args: &mut Vec<String>) -> String {
+    let mut scope = String::from("(s.level = 'public'");
+    if let Some(owner) = owner {
+        args.push(owner.to_string());
+        scope.push_str(&format!(" OR s.owner_org_id = ${}", args.len()));
+    }
+    if !parks.is_empty() {
+        let list: Vec<String> = parks
+            .iter()
+            .map(|p| {
+                args.push(p.to_string());
+                format!("${}", args.len())
+            })
+            .collect();
+        scope.push_str(&format!(
+            " OR (s.level = 'park' AND s.park_id IN ({}))",
+            list.join(", ")
+        ));
+    }
+    scope.push(')');
+    scope
+}
+
 /// Filters of the standards list.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -77,29 +102,16 @@ pub async fn list(
     page: &PageRequest,
 ) -> Result<Vec<Standard>, sqlx::Error> {
     let mut args: Vec<String> = Vec::new();
-    let mut scope = String::from("(s.level = 'public'");
-    if let Some(actor) = actor {
-        args.push(actor.org_id.to_string());
-        scope.push_str(&format!(" OR s.owner_org_id = ${}", args.len()));
-        let mut parks: Vec<String> = actor.org_parks.iter().map(|p| p.to_string()).collect();
-        if actor.org_kind == OrgKind::Park {
-            parks.push(actor.org_id.to_string());
+    let scope = match actor {
+        None => scope(None, &[], &mut args),
+        Some(actor) => {
+            let mut parks = actor.org_parks.clone();
+            if actor.org_kind == OrgKind::Park {
+                parks.push(actor.org_id);
+            }
+            scope(Some(actor.org_id), &parks, &mut args)
         }
-        if !parks.is_empty() {
-            let list: Vec<String> = parks
-                .into_iter()
-                .map(|p| {
-                    args.push(p);
-                    format!("${}", args.len())
-                })
-                .collect();
-            scope.push_str(&format!(
-                " OR (s.level = 'park' AND s.park_id IN ({}))",
-                list.join(", ")
-            ));
-        }
-    }
-    scope.push(')');
+    };
     let mut conditions = vec![scope];
     let mut push = |cond: &str, value: String, args: &mut Vec<String>| {
         args.push(value);
@@ -146,27 +158,11 @@ pub async fn released_for(
     owner: OrgId,
     parks: &[OrgId],
 ) -> Result<Vec<(Standard, Version)>, sqlx::Error> {
-    let mut args = vec![owner.to_string()];
-    let mut scope = "(s.level = 'public' OR s.owner_org_id = $1".to_owned();
-    if !parks.is_empty() {
-        let list: Vec<String> = parks
-            .iter()
-            .map(|p| {
-                args.push(p.to_string());
-                format!("${}", args.len())
-            })
-            .collect();
-        scope.push_str(&format!(
-            " OR (s.level = 'park' AND s.park_id IN ({}))",
-            list.join(", ")
-        ));
-    }
-    scope.push(')');
+    let mut args = Vec::new();
+    let scope = scope(Some(owner), parks, &mut args);
     let select = SELECT.replacen(
         "SELECT s.id,",
-        "SELECT v.id AS v_id, v.version AS v_version, v.stage AS v_stage, v.released_at AS v_released_at, \
-         v.effective_on AS v_effective_on, v.review_due_on AS v_review_due_on, \
-         v.content_sha256 AS v_content_sha256, s.id,",
+        &format!("SELECT {VERSION_COLUMNS}, s.id,"),
         1,
     );
     let sql = format!(
@@ -180,69 +176,67 @@ pub async fn released_for(
     q.fetch_all(conn)
         .await?
         .iter()
-        .map(|r| {
-            Ok((
-                standard_from(r)?,
-                Version {
-                    id: r.try_get("v_id")?,
-                    version: r.try_get("v_version")?,
-                    stage: parsed(r, "v_stage")?,
-                    released_at: parsed_opt(r, "v_released_at")?,
-                    effective_on: r.try_get("v_effective_on")?,
-                    review_due_on: r.try_get("v_review_due_on")?,
-                    content_sha256: r.try_get("v_content_sha256")?,
-                },
-            ))
-        })
+        .map(|r| Ok((standard_from(r)?, version_from(r)?)))
         .collect()
 }
 
-/// A version's standard id, the standard's code and the version, by the version's id.
-pub async fn version_row(
+/// A version's columns from `standard_versions v`, each named `v_<column>`.
+const VERSION_COLUMNS: &str = "v.id AS v_id, v.version AS v_version, v.stage AS v_stage, \
+    v.released_at AS v_released_at, v.effective_on AS v_effective_on, \
+    v.review_due_on AS v_review_due_on, v.content_sha256 AS v_content_sha256";
+
+fn version_from(r: &AnyRow) -> Result<Version, sqlx::Error> {
+    Ok(Version {
+        id: r.try_get("v_id")?,
+        version: r.try_get("v_version")?,
+        stage: parsed(r, "v_stage")?,
+        released_at: parsed_opt(r, "v_released_at")?,
+        effective_on: r.try_get("v_effective_on")?,
+        review_due_on: r.try_get("v_review_due_on")?,
+        content_sha256: r.try_get("v_content_sha256")?,
+    })
+}
+
+/// A version by its id, with its standard's id and code.
+pub async fn version(
     conn: &mut AnyConnection,
     version_id: &str,
-) -> Result<Option<(String, String, String)>, sqlx::Error> {
-    sqlx::query(
-        "SELECT v.standard_id, s.code, v.version FROM standard_versions v \
+) -> Result<Option<(String, String, Version)>, sqlx::Error> {
+    let sql = format!(
+        "SELECT v.standard_id, s.code, {} FROM standard_versions v \
          JOIN standards s ON s.id = v.standard_id WHERE v.id = $1",
-    )
-    .bind(version_id.to_owned())
-    .fetch_optional(conn)
-    .await?
-    .map(|r| {
-        Ok((
-            r.try_get("standard_id")?,
-            r.try_get("code")?,
-            r.try_get("version")?,
-        ))
-    })
-    .transpose()
+        VERSION_COLUMNS
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(version_id.to_owned())
+        .fetch_optional(conn)
+        .await?
+        .map(|r| {
+            Ok((
+                r.try_get("standard_id")?,
+                r.try_get("code")?,
+                version_from(&r)?,
+            ))
+        })
+        .transpose()
 }
 
 pub async fn versions(
     conn: &mut AnyConnection,
     standard_id: &str,
 ) -> Result<Vec<Version>, sqlx::Error> {
-    sqlx::query(
-        "SELECT id, version, stage, released_at, effective_on, review_due_on, content_sha256 \
-         FROM standard_versions WHERE standard_id = $1 ORDER BY created_at DESC, version DESC",
-    )
-    .bind(standard_id.to_owned())
-    .fetch_all(conn)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(Version {
-            id: r.try_get("id")?,
-            version: r.try_get("version")?,
-            stage: parsed(r, "stage")?,
-            released_at: parsed_opt(r, "released_at")?,
-            effective_on: r.try_get("effective_on")?,
-            review_due_on: r.try_get("review_due_on")?,
-            content_sha256: r.try_get("content_sha256")?,
-        })
-    })
-    .collect()
+    let sql = format!(
+        "SELECT {} FROM standard_versions v WHERE v.standard_id = $1 \
+         ORDER BY v.created_at DESC, v.version DESC",
+        VERSION_COLUMNS
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(standard_id.to_owned())
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(version_from)
+        .collect()
 }
 
 fn clause_from(r: &AnyRow) -> Result<Clause, sqlx::Error> {

@@ -487,7 +487,7 @@ async fn detail_page(
     );
     risk.heading = ctx.t("equipment-risk");
     let history = history_rows(ctx, engine, &item_risk.history);
-    let clauses = match ticorr_standards::match_item(&state.db, &state.gate, ctx.caller(), id).await
+    let clauses = match ticorr_standards::match_view(&state.db, &state.gate, ctx.caller(), &v).await
     {
         Ok(m) => (
             m.applicable.len(),

@@ -10,6 +10,11 @@ use ticorr_standards::{self as standards, Check, Clause, ClauseKind, Matched, St
 use super::{PageCtx, render, url_encode};
 use crate::i18n::Lang;
 
+/// The Chinese or the English text, by the page's language.
+fn in_lang(ctx: &PageCtx, zh: &str, en: &str) -> String {
+    if ctx.lang == Lang::Zh { zh } else { en }.to_owned()
+}
+
 /// A standard as the list shows it.
 pub struct StandardRow {
     pub id: String,
@@ -24,11 +29,7 @@ fn row(ctx: &PageCtx, s: &Standard) -> StandardRow {
     StandardRow {
         id: s.id.clone(),
         code: s.code.clone(),
-        title: if ctx.lang == Lang::Zh {
-            s.title_zh.clone()
-        } else {
-            s.title_en.clone()
-        },
+        title: in_lang(ctx, &s.title_zh, &s.title_en),
         origin: ctx.label("standard-origin", s.origin.as_str()),
         topic: ctx.label("standard-topic", &s.topic),
         level: s.level.as_str().to_owned(),
@@ -134,7 +135,6 @@ fn industry_name(ctx: &PageCtx, code: &str) -> String {
 }
 
 fn clause_view(ctx: &PageCtx, c: &Clause) -> ClauseView {
-    let zh = ctx.lang == Lang::Zh;
     let a = &c.applies;
     let mut conditions = Vec::new();
     let mut list = |key: &str, values: &[String], label: &dyn Fn(&str) -> String| {
@@ -183,16 +183,8 @@ fn clause_view(ctx: &PageCtx, c: &Clause) -> ClauseView {
         number: c.number.clone(),
         mandatory: c.kind == ClauseKind::Mandatory,
         kind: ctx.label("clause-kind", c.kind.as_str()),
-        text: if zh {
-            c.text_zh.clone()
-        } else {
-            c.text_en.clone()
-        },
-        rationale: if zh {
-            c.rationale_zh.clone()
-        } else {
-            c.rationale_en.clone()
-        },
+        text: in_lang(ctx, &c.text_zh, &c.text_en),
+        rationale: in_lang(ctx, &c.rationale_zh, &c.rationale_en),
         grades: c.risk_grades.join(", "),
         conditions,
         limit: c.limit.as_ref().map(|l| l.text()),
@@ -261,11 +253,7 @@ pub async fn detail(ctx: PageCtx, Path(id): Path<String>) -> Response {
         ledger,
         version_id: version.id.clone(),
         row: row(&ctx, s),
-        scope: if ctx.lang == Lang::Zh {
-            s.scope_zh.clone()
-        } else {
-            s.scope_en.clone()
-        },
+        scope: in_lang(&ctx, &s.scope_zh, &s.scope_en),
         owner: s.owner_name.clone(),
         version: version.version.clone(),
         released: version.released_at.map(|t| t.human()).unwrap_or_default(),
@@ -318,11 +306,7 @@ fn match_view(ctx: &PageCtx, m: &Matched) -> MatchView {
     MatchView {
         standard_id: m.standard_id.clone(),
         code: m.code.clone(),
-        title: if ctx.lang == Lang::Zh {
-            m.title_zh.clone()
-        } else {
-            m.title_en.clone()
-        },
+        title: in_lang(ctx, &m.title_zh, &m.title_en),
         clause: clause_view(ctx, &m.clause),
         checks: m.checks.iter().map(|c| check_row(ctx, c)).collect(),
         limit: m.limit.as_ref().map(|l| {
@@ -362,11 +346,11 @@ pub async fn for_item(ctx: PageCtx, Path(id): Path<EquipmentId>) -> Response {
         Ok(v) => v,
         Err(e) => return ctx.equipment_error(e).into_response(),
     };
-    let result = match standards::match_item(&ctx.state.db, &ctx.state.gate, ctx.caller(), id).await
-    {
-        Ok(r) => r,
-        Err(e) => return ctx.standards_error(e).into_response(),
-    };
+    let result =
+        match standards::match_view(&ctx.state.db, &ctx.state.gate, ctx.caller(), &item).await {
+            Ok(r) => r,
+            Err(e) => return ctx.standards_error(e).into_response(),
+        };
     render(&ItemPage {
         id,
         tag: item.item.tag.clone(),
@@ -425,7 +409,6 @@ pub async fn applicable(ctx: PageCtx) -> Response {
         Ok(m) => m,
         Err(e) => return ctx.standards_error(e).into_response(),
     };
-    let zh = ctx.lang == Lang::Zh;
     render(&ApplicablePage {
         items: m.items,
         mandatory: m
@@ -440,11 +423,7 @@ pub async fn applicable(ctx: PageCtx) -> Response {
             .map(|c| OrgClause {
                 standard_id: c.standard_id.clone(),
                 code: c.code.clone(),
-                title: if zh {
-                    c.title_zh.clone()
-                } else {
-                    c.title_en.clone()
-                },
+                title: in_lang(&ctx, &c.title_zh, &c.title_en),
                 clause: clause_view(&ctx, &c.clause),
                 items: c.items.clone(),
                 exceeded: c.exceeded.clone(),
@@ -561,7 +540,6 @@ fn inspection_page(
     errors: &ticorr_kernel::FieldErrors,
     notice: Option<String>,
 ) -> Response {
-    let zh = ctx.lang == Lang::Zh;
     let rows = v
         .rows
         .iter()
@@ -575,11 +553,7 @@ fn inspection_page(
                 number: r.number.clone(),
                 mandatory: r.kind == ClauseKind::Mandatory,
                 kind: ctx.label("clause-kind", r.kind.as_str()),
-                text: if zh {
-                    r.text_zh.clone()
-                } else {
-                    r.text_en.clone()
-                },
+                text: in_lang(ctx, &r.text_zh, &r.text_en),
                 applies_to: r.applies_to.join(", "),
                 verdict: typed_value("verdict").unwrap_or_else(|| {
                     r.verdict.map(|v| v.as_str().to_owned()).unwrap_or_default()
