@@ -49,6 +49,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(13, "0013_risk_assessments"),
     migration!(14, "0014_standards"),
     migration!(15, "0015_self_inspections"),
+    migration!(16, "0016_standard_lifecycle"),
 ];
 
 /// What a run of the migrations did.

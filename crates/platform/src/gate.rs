@@ -66,6 +66,20 @@ fn audited(action: Action, resource: &Resource) -> bool {
         Resource::Inbox(_) => false,
         // Following one's own job is not worth a row per poll; the operator's actions are.
         Resource::Job(_) => action == Action::OperateJobs,
+        // Every lifecycle decision is audited; following a proposal is not.
+        Resource::StandardDraft(_) => action != Action::ViewDraft,
+    }
+}
+
+/// The action that decides whether a resource may be seen at all: a denied write to what
+/// the caller cannot see answers "not found", like a read.
+fn seeing(resource: &Resource) -> Action {
+    match resource {
+        Resource::Record(_) => Action::Read,
+        Resource::Organization(_) => Action::ViewProfile,
+        Resource::Inbox(_) => Action::ReadInbox,
+        Resource::Job(_) => Action::ViewJob,
+        Resource::StandardDraft(_) => Action::ViewDraft,
     }
 }
 
@@ -107,6 +121,11 @@ fn event(
         Resource::Inbox(i) => {
             e.resource_type = Some("inbox".to_owned());
             e.resource_id = Some(i.owner.to_string());
+        }
+        Resource::StandardDraft(d) => {
+            e.resource_type = Some("standard_draft".to_owned());
+            e.resource_id = Some(d.id.clone());
+            e.resource_org_id = Some(d.applicant);
         }
     }
     e
@@ -150,32 +169,8 @@ impl Gate {
         }
         if allowed {
             Ok(Permit { action })
-        } else if matches!(
-            action,
-            Action::Read
-                | Action::ViewProfile
-                | Action::ViewMembers
-                | Action::ViewJob
-                | Action::ReadInbox
-        ) {
-            Err(Denied::NotFound)
         } else {
-            // A write to a record the caller cannot even read is also reported as missing.
-            let readable = self.authz.authorize(
-                &caller.principal,
-                match resource {
-                    Resource::Record(_) => Action::Read,
-                    Resource::Organization(_) => Action::ViewProfile,
-                    Resource::Inbox(_) => Action::ReadInbox,
-                    Resource::Job(_) => Action::ViewJob,
-                },
-                resource,
-            );
-            Err(if readable {
-                Denied::Forbidden
-            } else {
-                Denied::NotFound
-            })
+            Err(self.denial(caller, action, resource))
         }
     }
 
@@ -246,16 +241,14 @@ impl Gate {
                 | Action::ViewMembers
                 | Action::ViewJob
                 | Action::ReadInbox
+                | Action::ViewDraft
         ) {
             return Denied::NotFound;
         }
-        let probe = match resource {
-            Resource::Record(_) => Action::Read,
-            Resource::Organization(_) => Action::ViewProfile,
-            Resource::Job(_) => Action::ViewJob,
-            Resource::Inbox(_) => Action::ReadInbox,
-        };
-        if self.authz.authorize(&caller.principal, probe, resource) {
+        if self
+            .authz
+            .authorize(&caller.principal, seeing(resource), resource)
+        {
             Denied::Forbidden
         } else {
             Denied::NotFound

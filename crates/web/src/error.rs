@@ -238,6 +238,7 @@ impl From<ticorr_standards::StandardsError> for ApiError {
             E::Equipment(e) => e.into(),
             E::Invalid(problems) => ApiError::BadRequest(problems.join("; ")),
             E::Fields(f) => ApiError::Invalid(f),
+            E::Conflict(m) => ApiError::Conflict(m),
             other => ApiError::internal(other),
         }
     }

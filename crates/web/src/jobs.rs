@@ -25,6 +25,14 @@ pub fn handlers(state: &AppState) -> Handlers {
             ticorr_equipment::risk::REASSESS_KIND,
             ticorr_equipment::risk::run_reassess,
         )
+        .register(
+            ticorr_standards::lifecycle::PUSH_JOB,
+            ticorr_standards::revision::run_push,
+        )
+        .register(
+            ticorr_standards::lifecycle::REVIEW_DUE_JOB,
+            ticorr_standards::revision::run_review_due,
+        )
         .register(worker::PRUNE_KIND, worker::prune_handler)
         .register(search::PRUNE_FEED_JOB, |ctx| async move {
             let deleted = search::prune_feed(&ctx.db, worker::retention_cutoff(&ctx)).await?;
@@ -62,6 +70,15 @@ pub fn handlers(state: &AppState) -> Handlers {
                 "17 3 * * *",
                 worker::PRUNE_KIND,
                 json!({ "keep_days": 30 }),
+            )
+            .expect("the expression is valid"),
+        )
+        .schedule(
+            Recurring::new(
+                "standards.review-due-daily",
+                "7 1 * * *",
+                ticorr_standards::lifecycle::REVIEW_DUE_JOB,
+                json!({}),
             )
             .expect("the expression is valid"),
         )

@@ -347,6 +347,19 @@ pub async fn all_readable(
     Ok(all)
 }
 
+/// Every item of every organisation, `limit` at a time after `after` (by id), for the
+/// platform's relevance targeting: which organisations a notification concerns. The items
+/// never leave the platform; the notification goes only to their owners. Never call it
+/// to answer a request.
+pub async fn batch_for_targeting(
+    db: &Db,
+    after: Option<EquipmentId>,
+    limit: i64,
+) -> Result<Vec<EquipmentView>, EquipmentError> {
+    let mut conn = db.pool().acquire().await?;
+    Ok(store::batch_after(&mut conn, after, limit).await?)
+}
+
 /// Every item the caller may read that matches `filter`, as a spreadsheet.
 pub async fn export(
     db: &Db,

@@ -91,6 +91,23 @@ pub async fn view(
         .transpose()
 }
 
+/// Every item, by id, `limit` after `after`: for the platform's own matching (relevance
+/// targeting), never for a request.
+pub async fn batch_after(
+    conn: &mut AnyConnection,
+    after: Option<EquipmentId>,
+    limit: i64,
+) -> Result<Vec<EquipmentView>, sqlx::Error> {
+    let sql = format!("{SELECT} WHERE e.id > $1 ORDER BY e.id LIMIT {limit}");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(after.map(|a| a.to_string()).unwrap_or_default())
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
 pub async fn find_by_tag(
     conn: &mut AnyConnection,
     owner: OrgId,

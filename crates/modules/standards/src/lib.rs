@@ -9,8 +9,11 @@
 
 pub mod applies;
 pub mod catalogue;
+pub mod diff;
 pub mod inspection;
+pub mod lifecycle;
 pub mod model;
+pub mod revision;
 pub mod search;
 mod store;
 
@@ -49,6 +52,10 @@ pub enum StandardsError {
     Invalid(Vec<String>),
     #[error("invalid input: {0}")]
     Fields(ticorr_kernel::FieldErrors),
+    /// The step does not fit the record's state (a proposal at another stage, a review
+    /// without quorum).
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Storage(#[from] sqlx::Error),
     #[error(transparent)]
@@ -157,7 +164,7 @@ pub async fn clauses(
 
 /// Medium words with their synonyms in both languages, from the search vocabulary's
 /// `medium.*` concepts.
-struct MediumWords;
+pub(crate) struct MediumWords;
 
 impl applies::Synonyms for MediumWords {
     fn synonyms(&self, word: &str) -> Vec<String> {
@@ -717,21 +724,7 @@ pub async fn ledger_record(
     let clauses: Vec<ClauseInput> = store::clauses(conn, version_id)
         .await?
         .into_iter()
-        .map(|c| ClauseInput {
-            number: c.number,
-            kind: c.kind,
-            text_en: c.text_en,
-            text_zh: c.text_zh,
-            rationale_en: c.rationale_en,
-            rationale_zh: c.rationale_zh,
-            risk_grades: c.risk_grades,
-            applies: c.applies,
-            references: c.references,
-            source: c.sources,
-            convention: c.convention,
-            unverified: c.unverified,
-            limit: c.limit,
-        })
+        .map(ClauseInput::from)
         .collect();
     Ok(Some(serde_json::json!({
         "standard_id": standard_id,

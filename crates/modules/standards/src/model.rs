@@ -195,3 +195,23 @@ pub struct StandardInput {
     pub review_interval_months: i64,
     pub clauses: Vec<ClauseInput>,
 }
+
+impl From<Clause> for ClauseInput {
+    fn from(c: Clause) -> Self {
+        ClauseInput {
+            number: c.number,
+            kind: c.kind,
+            text_en: c.text_en,
+            text_zh: c.text_zh,
+            rationale_en: c.rationale_en,
+            rationale_zh: c.rationale_zh,
+            risk_grades: c.risk_grades,
+            applies: c.applies,
+            references: c.references,
+            source: c.sources,
+            convention: c.convention,
+            unverified: c.unverified,
+            limit: c.limit,
+        }
+    }
+}

@@ -300,6 +300,20 @@ pub async fn insert(
     released: Option<(Timestamp, String, String)>,
     now: Timestamp,
 ) -> Result<(String, String), sqlx::Error> {
+    let id = insert_standard(conn, owner, level, park, s, now).await?;
+    let version_id = insert_version(conn, &id, s, version, stage, released, now).await?;
+    Ok((id, version_id))
+}
+
+/// Writes a standard's own row (code, titles, scope …) and returns its id.
+pub async fn insert_standard(
+    conn: &mut AnyConnection,
+    owner: OrgId,
+    level: Level,
+    park: Option<OrgId>,
+    s: &StandardInput,
+    now: Timestamp,
+) -> Result<String, sqlx::Error> {
     let id = Uuid::now_v7().to_string();
     let refs = serde_json::to_string(&s.references).expect("a list serializes");
     sqlx::query(
@@ -323,6 +337,63 @@ pub async fn insert(
     .bind(now.to_rfc3339())
     .execute(&mut *conn)
     .await?;
+    Ok(id)
+}
+
+/// Rewrites a standard's own row from a revision: titles, scope, topic, references and
+/// review interval (the code and the holder stay).
+pub async fn update_standard(
+    conn: &mut AnyConnection,
+    id: &str,
+    s: &StandardInput,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE standards SET title_en = $1, title_zh = $2, scope_en = $3, scope_zh = $4, \
+         topic = $5, refs = $6, review_interval_months = $7, updated_at = $8 WHERE id = $9",
+    )
+    .bind(s.title_en.clone())
+    .bind(s.title_zh.clone())
+    .bind(s.scope_en.clone())
+    .bind(s.scope_zh.clone())
+    .bind(s.topic.clone())
+    .bind(serde_json::to_string(&s.references).expect("a list serializes"))
+    .bind(s.review_interval_months)
+    .bind(now.to_rfc3339())
+    .bind(id.to_owned())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Marks a standard's released version superseded, and takes its clauses out of search.
+pub async fn supersede(
+    conn: &mut AnyConnection,
+    version_id: &str,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE standard_versions SET stage = $1 WHERE id = $2")
+        .bind(Stage::Superseded.as_str())
+        .bind(version_id.to_owned())
+        .execute(&mut *conn)
+        .await?;
+    for c in clauses(conn, version_id).await? {
+        ticorr_platform::search::changed(conn, crate::RECORD_KIND, &c.id, now).await?;
+    }
+    Ok(())
+}
+
+/// Writes one version of a standard with its clauses and returns its id. Released
+/// clauses are fed to the platform search.
+pub async fn insert_version(
+    conn: &mut AnyConnection,
+    id: &str,
+    s: &StandardInput,
+    version: &str,
+    stage: Stage,
+    released: Option<(Timestamp, String, String)>,
+    now: Timestamp,
+) -> Result<String, sqlx::Error> {
     let version_id = Uuid::now_v7().to_string();
     let sha = released.as_ref().map(|_| crate::content_sha256(&s.clauses));
     sqlx::query(
@@ -330,7 +401,7 @@ pub async fn insert(
          review_due_on, content_sha256, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&version_id)
-    .bind(&id)
+    .bind(id.to_owned())
     .bind(version.to_owned())
     .bind(stage.as_str())
     .bind(released.as_ref().map(|(t, _, _)| t.to_rfc3339()))
@@ -376,5 +447,5 @@ pub async fn insert(
             ticorr_platform::search::changed(conn, crate::RECORD_KIND, &clause_id, now).await?;
         }
     }
-    Ok((id, version_id))
+    Ok(version_id)
 }

@@ -71,6 +71,13 @@ pub const KINDS: &[KindInfo] = &[
         label_en: "Organisation registration",
     },
     KindInfo {
+        name: "standards",
+        inbox: true,
+        email: true,
+        label_zh: "标准制修订与发布",
+        label_en: "Standards: reviews and releases",
+    },
+    KindInfo {
         name: "announcement",
         inbox: true,
         email: false,

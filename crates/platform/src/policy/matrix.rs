@@ -9,7 +9,9 @@ use std::fmt::Write as _;
 use ticorr_kernel::{Level, OrgId, OrgKind, PersonId, Role, SessionId, TokenId};
 use uuid::Uuid;
 
-use super::{Action, Actor, Authz, InboxRef, JobRef, OrgRef, Principal, RecordRef, Resource, Via};
+use super::{
+    Action, Actor, Authz, DraftRef, InboxRef, JobRef, OrgRef, Principal, RecordRef, Resource, Via,
+};
 
 /// How the principal relates to the record's owner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -204,6 +206,87 @@ pub fn job(relation: JobRelation) -> Resource {
 pub fn inbox(own: bool) -> Resource {
     Resource::Inbox(InboxRef {
         owner: PersonId::from_uuid(Uuid::from_u128(if own { 7 } else { 70 })),
+    })
+}
+
+/// How a person relates to a standard proposal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DraftRelation {
+    /// A person of the organisation that applied.
+    Applicant,
+    /// A person of the association (its standards secretariat).
+    Secretariat,
+    /// An expert of another organisation assigned to review it.
+    Reviewer,
+    /// An expert of another organisation, not assigned.
+    Unassigned,
+    /// Any other registered person.
+    Other,
+}
+
+impl DraftRelation {
+    pub const ALL: [DraftRelation; 5] = [
+        DraftRelation::Applicant,
+        DraftRelation::Secretariat,
+        DraftRelation::Reviewer,
+        DraftRelation::Unassigned,
+        DraftRelation::Other,
+    ];
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            DraftRelation::Applicant => "the applicant organisation",
+            DraftRelation::Secretariat => "the association (standards secretariat)",
+            DraftRelation::Reviewer => "an expert assigned to review it",
+            DraftRelation::Unassigned => "an expert not assigned",
+            DraftRelation::Other => "any other registered person",
+        }
+    }
+
+    /// A person (`condition` applied) in this relation to [`draft`]'s proposal.
+    pub fn principal(self, condition: Condition, action: Action) -> Principal {
+        let (kind, relation) = match self {
+            DraftRelation::Applicant => (OrgKind::Enterprise, Relation::Owner),
+            DraftRelation::Secretariat => (OrgKind::Association, Relation::Other),
+            DraftRelation::Reviewer | DraftRelation::Unassigned => {
+                (OrgKind::Research, Relation::Other)
+            }
+            DraftRelation::Other => (OrgKind::Enterprise, Relation::Other),
+        };
+        let mut p = principal(kind, relation, Role::Member, condition, action);
+        if let Principal::Person(a) = &mut p {
+            if matches!(self, DraftRelation::Reviewer | DraftRelation::Unassigned) {
+                a.capacities = vec![ticorr_kernel::Capacity::Expert];
+            }
+            // Person 7 is the proposal's assigned reviewer; everybody else is someone else.
+            if self != DraftRelation::Reviewer {
+                a.person_id = PersonId::from_uuid(Uuid::from_u128(72));
+            }
+        }
+        p
+    }
+}
+
+/// Every stage of a standard proposal.
+pub const DRAFT_STAGES: [&str; 8] = [
+    "draft",
+    "formal_check",
+    "expert_review",
+    "consultation",
+    "approved",
+    "released",
+    "rejected",
+    "withdrawn",
+];
+
+/// A proposal of organisation OWNER at `stage`, with the matrix principal (person 7) as its
+/// assigned reviewer.
+pub fn draft(stage: &'static str) -> Resource {
+    Resource::StandardDraft(DraftRef {
+        id: "matrix".into(),
+        applicant: fixed_org(OWNER),
+        stage,
+        reviewers: vec![PersonId::from_uuid(Uuid::from_u128(7))],
     })
 }
 
@@ -482,6 +565,51 @@ pub fn render(authz: &Authz) -> String {
     out.push_str(
         "\nFollowing one's own job is not audited (a page polls it); every operator decision is.\n",
     );
+
+    out.push_str(
+        "\n## Standard proposals\n\n\
+         A proposal for a platform standard (new, revision or erratum) and the lifecycle actions on it,\n\
+         by stage. Cells list the actions allowed: `view` (`view_draft`), `edit` (`edit_draft`: write,\n\
+         submit, withdraw), `review` (`review_draft`), `comment` (`comment_draft`), `steer`\n\
+         (`steer_standards`: formal check, reviewers, consultation, dispositions, release). Reviewers must\n\
+         also hold the `expert` or `reviewer` capacity. A disabled account or a pending organisation may\n\
+         do none of them; every decision except `view` is audited.\n\n",
+    );
+    out.push_str("| principal |");
+    for stage in DRAFT_STAGES {
+        let _ = write!(out, " `{stage}` |");
+    }
+    out.push_str("\n|---|");
+    for _ in DRAFT_STAGES {
+        out.push_str("---|");
+    }
+    out.push('\n');
+    let short = |a: Action| a.as_str().split('_').next().unwrap_or("");
+    let cell = |p: &Principal, stage| {
+        let allowed: Vec<&str> = Action::DRAFT
+            .iter()
+            .filter(|a| authz.authorize(p, **a, &draft(stage)))
+            .map(|a| short(*a))
+            .collect();
+        if allowed.is_empty() {
+            "—".to_owned()
+        } else {
+            allowed.join(", ")
+        }
+    };
+    let _ = write!(out, "| anonymous visitor |");
+    for stage in DRAFT_STAGES {
+        let _ = write!(out, " {} |", cell(&Principal::Anonymous, stage));
+    }
+    out.push('\n');
+    for rel in DraftRelation::ALL {
+        let _ = write!(out, "| {} |", rel.describe());
+        for stage in DRAFT_STAGES {
+            let p = rel.principal(Condition::Normal, Action::ViewDraft);
+            let _ = write!(out, " {} |", cell(&p, stage));
+        }
+        out.push('\n');
+    }
     out
 }
 
@@ -716,6 +844,62 @@ mod tests {
         for rel in JobRelation::ALL {
             for action in Action::JOB {
                 assert!(!authz.authorize(&Principal::Anonymous, *action, &job(rel)));
+            }
+        }
+    }
+
+    #[test]
+    fn the_standards_lifecycle_gives_each_participant_their_step_and_no_other() {
+        let authz = Authz::load().unwrap();
+        for stage in DRAFT_STAGES {
+            let public = ["consultation", "approved", "released"].contains(&stage);
+            for action in Action::DRAFT {
+                let anonymous = authz.authorize(&Principal::Anonymous, *action, &draft(stage));
+                assert_eq!(
+                    anonymous,
+                    *action == Action::ViewDraft && stage == "released",
+                    "anonymous {action} at {stage}"
+                );
+                for rel in DraftRelation::ALL {
+                    for condition in [
+                        Condition::Normal,
+                        Condition::OrgPending,
+                        Condition::Disabled,
+                    ] {
+                        let p = rel.principal(condition, *action);
+                        let got = authz.authorize(&p, *action, &draft(stage));
+                        let want = if condition != Condition::Normal {
+                            // Only what anyone may see.
+                            *action == Action::ViewDraft && stage == "released"
+                        } else {
+                            match action {
+                                Action::ViewDraft => {
+                                    public
+                                        || matches!(
+                                            rel,
+                                            DraftRelation::Applicant
+                                                | DraftRelation::Secretariat
+                                                | DraftRelation::Reviewer
+                                        )
+                                }
+                                Action::EditDraft => {
+                                    rel == DraftRelation::Applicant
+                                        && !["released", "rejected", "withdrawn"].contains(&stage)
+                                }
+                                Action::ReviewDraft => {
+                                    rel == DraftRelation::Reviewer && stage == "expert_review"
+                                }
+                                Action::CommentDraft => stage == "consultation",
+                                Action::SteerStandards => {
+                                    rel == DraftRelation::Secretariat
+                                        && !["released", "rejected", "withdrawn"].contains(&stage)
+                                }
+                                _ => unreachable!(),
+                            }
+                        };
+                        assert_eq!(got, want, "{rel:?} {condition:?} {action} at {stage}");
+                    }
+                }
             }
         }
     }

@@ -48,6 +48,10 @@ pub const POLICY_FILES: &[(&str, &str)] = &[
         "notifications.cedar",
         include_str!("../../../../policies/notifications.cedar"),
     ),
+    (
+        "standards.cedar",
+        include_str!("../../../../policies/standards.cedar"),
+    ),
 ];
 
 pub const SCHEMA_FILE: &str = include_str!("../../../../policies/schema.cedarschema");
@@ -85,6 +89,16 @@ ticorr_kernel::text_enum! {
         ViewJob = "view_job",
         /// See every job's failures, retry dead jobs, see the recurring jobs.
         OperateJobs = "operate_jobs",
+        /// Follow a standard proposal: its clauses, votes, comments and history.
+        ViewDraft = "view_draft",
+        /// Write, submit or withdraw one's own standard proposal.
+        EditDraft = "edit_draft",
+        /// Vote on a proposal's clauses as an assigned expert.
+        ReviewDraft = "review_draft",
+        /// Comment on a proposal in public consultation.
+        CommentDraft = "comment_draft",
+        /// Run the standards lifecycle: formal check, reviewers, consultation, release.
+        SteerStandards = "steer_standards",
     }
 }
 
@@ -105,6 +119,14 @@ impl Action {
     pub const INBOX: &'static [Action] = &[Action::ReadInbox, Action::ManageInbox];
     /// Actions on background jobs.
     pub const JOB: &'static [Action] = &[Action::ViewJob, Action::OperateJobs];
+    /// Actions on standard proposals.
+    pub const DRAFT: &'static [Action] = &[
+        Action::ViewDraft,
+        Action::EditDraft,
+        Action::ReviewDraft,
+        Action::CommentDraft,
+        Action::SteerStandards,
+    ];
 }
 
 /// How a person's request was authenticated.
@@ -180,6 +202,19 @@ pub struct JobRef {
     pub starter: Option<PersonId>,
 }
 
+/// A standard proposal as the resource of a lifecycle action.
+#[derive(Debug, Clone)]
+pub struct DraftRef {
+    pub id: String,
+    /// The organisation that applied.
+    pub applicant: OrgId,
+    /// `draft`, `formal_check`, `expert_review`, `consultation`, `approved`, `released`,
+    /// `rejected` or `withdrawn`.
+    pub stage: &'static str,
+    /// The experts assigned to review it.
+    pub reviewers: Vec<PersonId>,
+}
+
 /// A person's notification inbox (with their notification preferences).
 #[derive(Debug, Clone)]
 pub struct InboxRef {
@@ -192,6 +227,7 @@ pub enum Resource {
     Organization(OrgRef),
     Inbox(InboxRef),
     Job(JobRef),
+    StandardDraft(DraftRef),
 }
 
 impl Resource {
@@ -199,7 +235,10 @@ impl Resource {
     pub fn level(&self) -> Option<Level> {
         match self {
             Resource::Record(r) => Some(r.level),
-            Resource::Organization(_) | Resource::Job(_) | Resource::Inbox(_) => None,
+            Resource::Organization(_)
+            | Resource::Job(_)
+            | Resource::Inbox(_)
+            | Resource::StandardDraft(_) => None,
         }
     }
 }
@@ -441,6 +480,50 @@ impl Authz {
                 }
                 entities.push(
                     Entity::new(u.clone(), attrs, HashSet::new()).map_err(|e| e.to_string())?,
+                );
+                u
+            }
+            Resource::StandardDraft(d) => {
+                let u = uid("Ticorr::StandardDraft", &d.id);
+                let applicant = org_uid(d.applicant);
+                // The applicant is another organisation than the principal's (whose entity
+                // is in the store already): add it, with no attributes the policies read.
+                if !matches!(principal, Principal::Person(a) if a.org_id == d.applicant) {
+                    entities.push(
+                        Entity::new(
+                            applicant.clone(),
+                            HashMap::from([
+                                ("kind".to_owned(), str_expr("")),
+                                ("verified".to_owned(), RestrictedExpression::new_bool(true)),
+                                ("parks".to_owned(), org_set(&[])),
+                            ]),
+                            HashSet::new(),
+                        )
+                        .map_err(|e| e.to_string())?,
+                    );
+                }
+                entities.push(
+                    Entity::new(
+                        u.clone(),
+                        HashMap::from([
+                            (
+                                "applicant".to_owned(),
+                                RestrictedExpression::new_entity_uid(applicant),
+                            ),
+                            ("stage".to_owned(), str_expr(d.stage)),
+                            (
+                                "reviewers".to_owned(),
+                                RestrictedExpression::new_set(d.reviewers.iter().map(|p| {
+                                    RestrictedExpression::new_entity_uid(uid(
+                                        "Ticorr::Person",
+                                        &p.to_string(),
+                                    ))
+                                })),
+                            ),
+                        ]),
+                        HashSet::new(),
+                    )
+                    .map_err(|e| e.to_string())?,
                 );
                 u
             }

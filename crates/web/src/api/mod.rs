@@ -13,6 +13,7 @@ mod privacy;
 mod reference;
 mod risk;
 mod search;
+mod standard_drafts;
 mod standards;
 mod stats;
 mod webhooks;
@@ -180,6 +181,26 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         ))
         .routes(routes!(standards::get))
         .routes(routes!(standards::clauses))
+        .routes(routes!(standard_drafts::list, standard_drafts::create))
+        .routes(routes!(standard_drafts::get, standard_drafts::update))
+        .routes(routes!(standard_drafts::diff))
+        .routes(routes!(standard_drafts::submit))
+        .routes(routes!(standard_drafts::withdraw))
+        .routes(routes!(standard_drafts::formal_check))
+        .routes(routes!(standard_drafts::eligible_reviewers))
+        .routes(routes!(standard_drafts::assign_reviewers))
+        .routes(routes!(standard_drafts::vote))
+        .routes(routes!(standard_drafts::conclude_review))
+        .routes(routes!(standard_drafts::comment))
+        .routes(routes!(standard_drafts::dispose))
+        .routes(routes!(standard_drafts::close_consultation))
+        .routes(routes!(standard_drafts::reject))
+        .routes(routes!(standard_drafts::release))
+        .routes(routes!(standard_drafts::rules))
+        .routes(routes!(standard_drafts::compare))
+        .routes(routes!(standard_drafts::history))
+        .routes(routes!(standard_drafts::review_tasks))
+        .routes(routes!(standard_drafts::reaffirm))
         .split_for_parts()
 }
 

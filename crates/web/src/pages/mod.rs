@@ -573,6 +573,8 @@ impl PageCtx {
             E::Forbidden => self.error(PageErrorKind::Forbidden),
             E::Equipment(e) => self.equipment_error(e),
             E::Fields(f) => self.error(PageErrorKind::BadRequest(f.to_string())),
+            E::Conflict(m) => self.error(PageErrorKind::BadRequest(m)),
+            E::Invalid(p) => self.error(PageErrorKind::BadRequest(p.join("; "))),
             other => self.storage_error(other),
         }
     }

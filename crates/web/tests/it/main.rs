@@ -17,5 +17,6 @@ mod risk;
 mod sealed;
 mod search;
 mod standards;
+mod standards_lifecycle;
 mod stats;
 mod webhooks;

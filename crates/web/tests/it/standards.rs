@@ -383,7 +383,7 @@ async fn clauses_match_an_item_with_their_reasons_and_limits(app: TestApp) {
     assert!(detail.contains("data-exceeded=\"1\""));
 }
 
-async fn verify(app: &TestApp) -> ticorr_platform::ledger::VerifyReport {
+pub(crate) async fn verify(app: &TestApp) -> ticorr_platform::ledger::VerifyReport {
     let db = app.state.db.clone();
     ticorr_platform::ledger::verify_all(&db, &app.state.ledger, |ty, id| {
         let db = db.clone();
