@@ -50,6 +50,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(14, "0014_standards"),
     migration!(15, "0015_self_inspections"),
     migration!(16, "0016_standard_lifecycle"),
+    migration!(17, "0017_supplementary_clauses"),
 ];
 
 /// What a run of the migrations did.

@@ -16,6 +16,7 @@ pub mod model;
 pub mod revision;
 pub mod search;
 mod store;
+pub mod supplement;
 
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};

@@ -610,7 +610,61 @@ pub fn render(authz: &Authz) -> String {
         }
         out.push('\n');
     }
+
+    out.push_str(
+        "\n## Supplementary clauses: `assess_equivalence`\n\n\
+         An expert's verdict on whether a local supplementary clause (`supplementary_clause` record) is\n\
+         equivalent to, stricter than or not equivalent to the unified clause it supplements. Reading,\n\
+         writing and deleting one follow the record tables above.\n\n",
+    );
+    out.push_str("| principal | relation to the clause |");
+    for l in levels {
+        let _ = write!(out, " `{}` |", l.as_str());
+    }
+    out.push_str("\n|---|---|");
+    for _ in levels {
+        out.push_str("---|");
+    }
+    out.push('\n');
+    for (expert, relation, who) in [
+        (true, Relation::Other, "an expert"),
+        (true, Relation::Owner, "an expert"),
+        (
+            false,
+            Relation::Other,
+            "a person without the expert capacity",
+        ),
+    ] {
+        let _ = write!(out, "| {who} | {} |", relation.describe());
+        for l in levels {
+            let p = supplement_assessor(expert, relation, Condition::Normal);
+            let r = record_of("supplementary_clause", l);
+            let _ = write!(
+                out,
+                " {} |",
+                mark(authz.authorize(&p, Action::AssessEquivalence, &r))
+            );
+        }
+        out.push('\n');
+    }
     out
+}
+
+/// A research institute's person, an expert or not, in `relation` to a supplementary clause.
+pub fn supplement_assessor(expert: bool, relation: Relation, condition: Condition) -> Principal {
+    let mut p = principal(
+        OrgKind::Research,
+        relation,
+        Role::Member,
+        condition,
+        Action::AssessEquivalence,
+    );
+    if let Principal::Person(a) = &mut p
+        && expert
+    {
+        a.capacities = vec![ticorr_kernel::Capacity::Expert];
+    }
+    p
 }
 
 #[cfg(test)]
@@ -901,6 +955,38 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn only_experts_of_other_organisations_assess_shared_supplements() {
+        let authz = Authz::load().unwrap();
+        for level in Level::ALL {
+            for expert in [true, false] {
+                for relation in [Relation::Owner, Relation::Other] {
+                    for condition in CONDITIONS {
+                        let p = supplement_assessor(expert, relation, condition);
+                        let r = record_of("supplementary_clause", level);
+                        let got = authz.authorize(&p, Action::AssessEquivalence, &r);
+                        let want = expert
+                            && relation == Relation::Other
+                            && level == Level::Industry
+                            && matches!(condition, Condition::Normal | Condition::TokenWithScope);
+                        assert_eq!(
+                            got, want,
+                            "{level} expert={expert} {relation:?} {condition:?}"
+                        );
+                    }
+                }
+            }
+            // Only supplementary clauses are assessed.
+            let p = supplement_assessor(true, Relation::Other, Condition::Normal);
+            assert!(!authz.authorize(&p, Action::AssessEquivalence, &record(level)));
+            assert!(!authz.authorize(
+                &Principal::Anonymous,
+                Action::AssessEquivalence,
+                &record_of("supplementary_clause", level)
+            ));
         }
     }
 

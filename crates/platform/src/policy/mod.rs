@@ -99,6 +99,8 @@ ticorr_kernel::text_enum! {
         CommentDraft = "comment_draft",
         /// Run the standards lifecycle: formal check, reviewers, consultation, release.
         SteerStandards = "steer_standards",
+        /// Give an expert verdict on a local supplementary clause's equivalence.
+        AssessEquivalence = "assess_equivalence",
     }
 }
 

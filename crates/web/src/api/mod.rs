@@ -16,6 +16,7 @@ mod search;
 mod standard_drafts;
 mod standards;
 mod stats;
+mod supplements;
 mod webhooks;
 
 use utoipa::OpenApi;
@@ -201,6 +202,11 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(routes!(standard_drafts::history))
         .routes(routes!(standard_drafts::review_tasks))
         .routes(routes!(standard_drafts::reaffirm))
+        .routes(routes!(supplements::list, supplements::create))
+        .routes(routes!(supplements::get))
+        .routes(routes!(supplements::assess))
+        .routes(routes!(supplements::record_application))
+        .routes(routes!(supplements::promote))
         .split_for_parts()
 }
 

@@ -782,4 +782,229 @@ ticorr_test_support::on_both_engines!(
     a_revision_goes_round_the_whole_loop,
     an_erratum_is_released_as_the_next_minor_version,
     a_due_review_opens_a_task_that_reaffirming_closes,
+    a_supplementary_clause_is_verified_applied_and_promoted,
 );
+
+async fn item_id(app: &TestApp, who: &Login, tag: &str) -> String {
+    let list = app.get("/api/v1/equipment", Some(&who.token)).await.json();
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["tag"] == tag)
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .unwrap()
+}
+
+/// A local supplementary clause is compared with the unified clause limit by limit,
+/// verified by experts of other organisations, applied on equipment by two organisations,
+/// proposed for promotion, and promoted by the secretariat into a revision proposal.
+async fn a_supplementary_clause_is_verified_applied_and_promoted(app: TestApp) {
+    let w = world(app).await;
+    let app = &w.app;
+    let clauses = app
+        .get(
+            &format!(
+                "/api/v1/standards/{}/versions/current/clauses",
+                w.standard_id
+            ),
+            None,
+        )
+        .await
+        .json();
+    let base_clause = clauses["clauses"][0]["id"].as_str().unwrap().to_owned();
+    let supplement = |level: &str, parameter: &str| {
+        json!({
+            "base_clause_id": base_clause, "number": "ZJ-4.1",
+            "text_zh": "沿海高湿地区，与盐水接触的 Gr2 钛材温度应不高于 60 °C。",
+            "text_en": "In humid coastal sites, Gr2 wetted by brine shall be kept at or below 60 °C.",
+            "justification": "Two crevice-corrosion cases at 62–68 °C on the Zhejiang coast.",
+            "applies": {"provinces": ["330000"]},
+            "limits": [{"parameter": parameter, "op": "<=", "value": 60, "unit": "°C"}],
+            "level": level
+        })
+    };
+    let path = "/api/v1/standards/supplements";
+    let before = app.count("supplementary_clauses", "1 = 1").await;
+    let (s, body) = post(
+        app,
+        path,
+        &w.concerned,
+        supplement("industry", "temperature_celsius"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let mut unknown = supplement("industry", "temperature_c");
+    unknown["base_clause_id"] = json!("no-such-clause");
+    let (s, _) = post(app, path, &w.concerned, unknown).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.count("supplementary_clauses", "1 = 1").await,
+        before,
+        "nothing written"
+    );
+
+    // Private: the holder's alone.
+    let (s, private) = post(
+        app,
+        path,
+        &w.concerned,
+        supplement("private", "temperature_c"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{private}");
+    assert_eq!(private["supplement"]["status"], "local");
+    let private_url = format!("{path}/{}", private["supplement"]["id"].as_str().unwrap());
+    assert_eq!(
+        app.get(&private_url, Some(&w.unconcerned.token))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Shared for verification; the comparison says the local limit is stricter.
+    let (s, shared) = post(
+        app,
+        path,
+        &w.concerned,
+        supplement("industry", "temperature_c"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{shared}");
+    assert_eq!(shared["supplement"]["status"], "verification");
+    assert_eq!(
+        shared["comparison"],
+        json!([{"parameter": "temperature_c", "unified": "temperature_c ≤ 70 °C", "local": "temperature_c ≤ 60 °C", "verdict": "stricter"}])
+    );
+    let id = shared["supplement"]["id"].as_str().unwrap().to_owned();
+    let url = format!("{path}/{id}");
+    assert_eq!(
+        app.get(&url, Some(&w.unconcerned.token)).await.status,
+        StatusCode::OK
+    );
+
+    // Verdicts: experts of other organisations only, with reasons.
+    let verdict = |v: &str, r: &str| json!({"verdict": v, "reason": r});
+    let (s, _) = post(
+        app,
+        &format!("{url}/verdicts"),
+        &w.unconcerned,
+        verdict("stricter", "x"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "no expert capacity");
+    let (s, _) = post(
+        app,
+        &format!("{url}/verdicts"),
+        &w.experts[0],
+        verdict("stricter", ""),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    for (e, v) in [(0, "stricter"), (1, "stricter"), (2, "equivalent")] {
+        let (s, body) = post(
+            app,
+            &format!("{url}/verdicts"),
+            &w.experts[e],
+            verdict(v, "60 °C sits below the crevice threshold of the rule file"),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+    }
+    let view = app.get(&url, Some(&w.concerned.token)).await.json();
+    assert_eq!(view["supplement"]["status"], "verified");
+    assert_eq!(view["group"]["outcome"], "stricter");
+
+    // Applications: on one's own items only; three effective across two organisations.
+    let apply = |eq: Option<&str>, outcome: &str| json!({"equipment_id": eq, "applied_from": "2026-06-01", "outcome": outcome, "note": "no crevice attack at the gasket seats after six months"});
+    let theirs = item_id(app, &w.unconcerned, "H-1").await;
+    let mine = item_id(app, &w.concerned, "E-101").await;
+    let (s, body) = post(
+        app,
+        &format!("{url}/applications"),
+        &w.concerned,
+        apply(Some(&theirs), "effective"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (s, body) = post(
+        app,
+        &format!("{url}/applications"),
+        &w.concerned,
+        apply(Some(&mine), "effective"),
+    )
+    .await;
+    assert_eq!(
+        (s, &body["status"]),
+        (StatusCode::OK, &json!("verified")),
+        "{body}"
+    );
+    post(
+        app,
+        &format!("{url}/applications"),
+        &w.concerned,
+        apply(None, "effective"),
+    )
+    .await;
+    let (_, body) = post(
+        app,
+        &format!("{url}/applications"),
+        &w.unconcerned,
+        apply(Some(&theirs), "inconclusive"),
+    )
+    .await;
+    assert_eq!(
+        body["status"], "verified",
+        "an inconclusive one does not count"
+    );
+    let (_, body) = post(
+        app,
+        &format!("{url}/applications"),
+        &w.unconcerned,
+        apply(Some(&theirs), "effective"),
+    )
+    .await;
+    assert_eq!(body["status"], "promotion_proposed");
+    assert!(inbox(app, w.secretary.person_id, &id).await >= 1);
+    // Each organisation sees its own item tags only.
+    let view = app.get(&url, Some(&w.concerned.token)).await.json();
+    let tags: Vec<&Value> = view["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| &a["equipment_tag"])
+        .collect();
+    assert_eq!(
+        tags,
+        vec![&json!("E-101"), &Value::Null, &Value::Null, &Value::Null]
+    );
+
+    // Promotion: by the secretariat, once, into a revision proposal of the unified standard.
+    let (s, _) = post(app, &format!("{url}/promote"), &w.concerned, json!({})).await;
+    assert!(
+        s == StatusCode::FORBIDDEN || s == StatusCode::NOT_FOUND,
+        "{s}"
+    );
+    let (s, body) = post(app, &format!("{url}/promote"), &w.secretary, json!({})).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let draft = app
+        .get(
+            &format!(
+                "/api/v1/standard-drafts/{}",
+                body["draft_id"].as_str().unwrap()
+            ),
+            Some(&w.secretary.token),
+        )
+        .await
+        .json();
+    assert_eq!(draft["draft"]["kind"], "revision");
+    let promoted = &draft["draft"]["proposal"]["clauses"][1];
+    assert_eq!(promoted["number"], "4.1.1");
+    assert_eq!(promoted["limit"]["value"], 60.0);
+    assert_eq!(
+        app.get(&url, Some(&w.concerned.token)).await.json()["supplement"]["status"],
+        "promoted"
+    );
+    let (s, _) = post(app, &format!("{url}/promote"), &w.secretary, json!({})).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+}
