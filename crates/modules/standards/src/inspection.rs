@@ -419,6 +419,44 @@ pub async fn answer(
     get(db, gate, caller, id).await
 }
 
+/// The record kind of a checklist row's evidence files, as the attachment service sees
+/// their owner: `<inspection id>:<position>`.
+pub const EVIDENCE_KIND: &str = "self_inspection_row";
+
+/// The owner descriptor of one checklist row's evidence: governed like the checklist (the
+/// organisation's own, level `private`). `None` when the checklist or the row does not
+/// exist. No authorization here: the attachment service decides on it.
+pub async fn evidence_owner(
+    db: &Db,
+    owner_id: &str,
+) -> Result<Option<ticorr_platform::attachments::Owner>, StandardsError> {
+    let Some((id, position)) = owner_id.split_once(':') else {
+        return Ok(None);
+    };
+    let Ok(position) = position.parse::<i64>() else {
+        return Ok(None);
+    };
+    let mut conn = db.pool().acquire().await?;
+    let Some(inspection) = load(&mut conn, id).await? else {
+        return Ok(None);
+    };
+    if !rows(&mut conn, id)
+        .await?
+        .iter()
+        .any(|r| r.position == position)
+    {
+        return Ok(None);
+    }
+    Ok(Some(ticorr_platform::attachments::Owner {
+        kind: EVIDENCE_KIND,
+        id: format!("{id}:{position}"),
+        org: inspection.org_id,
+        level: Level::Private,
+        parks: vec![],
+        ledger_type: None,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -113,8 +113,79 @@ pub async fn owner_of(state: &AppState, a: &Attachment) -> Result<Owner, ApiErro
                 .map_err(|_| ApiError::NotFound)?;
             equipment_owner(state, id).await
         }
+        ticorr_standards::inspection::EVIDENCE_KIND => evidence_owner(state, &a.owner_id).await,
         _ => Err(ApiError::NotFound),
     }
+}
+
+async fn evidence_owner(state: &AppState, owner_id: &str) -> Result<Owner, ApiError> {
+    ticorr_standards::inspection::evidence_owner(&state.db, owner_id)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// The evidence files of one row of a self-inspection checklist, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/standards/self-inspections/{id}/rows/{position}/evidence",
+    tag = "attachments",
+    operation_id = "list_self_inspection_evidence",
+    params(("id" = String, Path), ("position" = i64, Path)),
+    responses(
+        (status = 200, body = AttachmentList),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn list_evidence(
+    State(state): State<AppState>,
+    ApiPerson(caller, _): ApiPerson,
+    Path((id, position)): Path<(String, i64)>,
+) -> Result<Json<AttachmentList>, ApiError> {
+    let owner = evidence_owner(&state, &format!("{id}:{position}")).await?;
+    let items = attachments::list(&state.db, &state.gate, &caller, &owner).await?;
+    Ok(Json(AttachmentList {
+        items,
+        max_bytes: state.attachments.max_bytes(),
+    }))
+}
+
+/// Attaches evidence (a photo, a test report, a record) to one row of a self-inspection
+/// checklist; the checklist's organisation alone reads it. Types are checked as for any
+/// attachment.
+#[utoipa::path(
+    post,
+    path = "/api/v1/standards/self-inspections/{id}/rows/{position}/evidence",
+    tag = "attachments",
+    operation_id = "upload_self_inspection_evidence",
+    params(("id" = String, Path), ("position" = i64, Path)),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, body = Attachment),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn upload_evidence(
+    State(state): State<AppState>,
+    ApiPerson(caller, _): ApiPerson,
+    Path((id, position)): Path<(String, i64)>,
+    upload: Upload,
+) -> Result<(StatusCode, Json<Attachment>), ApiError> {
+    let owner = evidence_owner(&state, &format!("{id}:{position}")).await?;
+    let a = attachments::upload(
+        &state.db,
+        &state.gate,
+        &state.attachments,
+        &caller,
+        &owner,
+        &upload.name,
+        upload.bytes,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(a)))
 }
 
 async fn equipment_owner(state: &AppState, id: EquipmentId) -> Result<Owner, ApiError> {

@@ -151,6 +151,10 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(routes!(jobs::schedules))
         .routes(attach)
         .routes(routes!(attachments::download, attachments::delete))
+        .routes(routes!(
+            attachments::list_evidence,
+            attachments::upload_evidence
+        ))
         .routes(routes!(attachments::thumbnail))
         .routes(routes!(ledger::checkpoint))
         .routes(routes!(ledger::key))

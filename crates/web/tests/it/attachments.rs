@@ -15,7 +15,7 @@ use ticorr_platform::ledger;
 use ticorr_platform::{Actor, Caller, Principal, Via};
 use ticorr_test_support::{Login, TestApp};
 
-const PDF: &[u8] =
+pub(crate) const PDF: &[u8] =
     b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
 /// Windows executables start with `MZ`.
@@ -39,7 +39,7 @@ fn sha256_hex(b: &[u8]) -> String {
 
 /// A multipart body with one `file` part. The part's Content-Type is the client's claim,
 /// which the server ignores.
-fn multipart(
+pub(crate) fn multipart(
     name: &str,
     claimed_type: &str,
     bytes: &[u8],

@@ -649,6 +649,51 @@ async fn a_self_inspection_scores_answers_and_stays_private(app: TestApp) {
     assert_eq!(scored["score"]["outcome"], "critical", "{scored}");
     assert_eq!(scored["score"]["critical"], 1);
     assert_eq!(scored["score"]["answered"], rows.len());
+    // Evidence for the failing row: the organisation's own, like the checklist.
+    let evidence = format!("/api/v1/standards/self-inspections/{id}/rows/{mandatory}/evidence");
+    let (ct, body) = crate::attachments::multipart(
+        "测温记录.pdf",
+        "application/pdf",
+        crate::attachments::PDF,
+        &[],
+    );
+    let r = app
+        .post_body(&evidence, Some(&who.token), &ct, body.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let file = r.json()["id"].as_str().unwrap().to_owned();
+    let listed = app.get(&evidence, Some(&who.token)).await.json();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.post_body(&evidence, Some(&stranger.token), &ct, body)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&evidence, Some(&stranger.token)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(
+            &format!("/api/v1/attachments/{file}"),
+            Some(&stranger.token)
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/attachments/{file}"), Some(&who.token))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let no_row = format!("/api/v1/standards/self-inspections/{id}/rows/999/evidence");
+    assert_eq!(
+        app.get(&no_row, Some(&who.token)).await.status,
+        StatusCode::NOT_FOUND
+    );
     // The organisation's own record: another organisation neither reads nor answers it.
     assert_eq!(
         app.get(
