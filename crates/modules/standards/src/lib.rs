@@ -228,6 +228,22 @@ pub struct Matched {
     pub checks: Vec<Check>,
     /// Where the clause applies and carries a limit: whether the item keeps it.
     pub limit: Option<LimitStatus>,
+    /// The local supplementary clauses of the item's organisation (or its park) against
+    /// this clause, with the item checked against their limits.
+    pub supplements: Vec<LocalSupplement>,
+}
+
+/// A local supplementary clause as it bears on an item.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LocalSupplement {
+    pub id: String,
+    pub number: String,
+    pub org_name: String,
+    pub text_zh: String,
+    pub text_en: String,
+    pub status: supplement::SupplementStatus,
+    /// Each of its limits against the item.
+    pub limits: Vec<LimitStatus>,
 }
 
 /// The clauses for one item.
@@ -302,6 +318,11 @@ pub async fn match_view(
         })
         .await?;
     let inputs = item.item.risk_inputs();
+    drop(conn);
+    // The item's organisation's own supplementary clauses, and its parks'.
+    let local: Vec<supplement::Supplement> =
+        supplement::for_organization(db, gate, caller, item.item.org_id, &parks).await?;
+    let mut conn = db.pool().acquire().await?;
     let mut applicable = Vec::new();
     let mut undecided = Vec::new();
     for (standard, version) in readable {
@@ -317,6 +338,23 @@ pub async fn match_view(
                 .as_ref()
                 .filter(|_| outcome.applies)
                 .map(|l| limit_status(l, &inputs));
+            let supplements = local
+                .iter()
+                .filter(|s| s.base_clause_id == clause.id && outcome.applies)
+                // Its own conditions too (a coastal province, a medium …).
+                .filter(|s| {
+                    applies::check(&s.applies, &clause.risk_grades, &facts, &MediumWords).applies
+                })
+                .map(|s| LocalSupplement {
+                    id: s.id.clone(),
+                    number: s.number.clone(),
+                    org_name: s.org_name.clone(),
+                    text_zh: s.text_zh.clone(),
+                    text_en: s.text_en.clone(),
+                    status: s.status,
+                    limits: s.limits.iter().map(|l| limit_status(l, &inputs)).collect(),
+                })
+                .collect();
             let m = Matched {
                 standard_id: standard.id.clone(),
                 code: standard.code.clone(),
@@ -326,6 +364,7 @@ pub async fn match_view(
                 clause,
                 checks: outcome.checks,
                 limit,
+                supplements,
             };
             if outcome.applies {
                 applicable.push(m);

@@ -692,6 +692,42 @@ pub async fn list(
         .await?)
 }
 
+/// The supplementary clauses held by `org` or shared with one of `parks` that the caller
+/// may read: what binds that organisation's equipment beyond the unified clauses.
+pub async fn for_organization(
+    db: &Db,
+    gate: &Gate,
+    caller: &Caller,
+    org: OrgId,
+    parks: &[OrgId],
+) -> Result<Vec<Supplement>, StandardsError> {
+    let mut args = vec![org.to_string()];
+    let mut scope = String::from("(x.org_id = $1");
+    for p in parks {
+        args.push(p.to_string());
+        scope.push_str(&format!(
+            " OR (x.level = 'park' AND x.park_id = ${})",
+            args.len()
+        ));
+    }
+    scope.push(')');
+    let sql = format!("{SELECT} WHERE {scope} ORDER BY x.created_at, x.id");
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for a in args {
+        q = q.bind(a);
+    }
+    let mut conn = db.pool().acquire().await?;
+    let rows: Vec<Supplement> = q
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect::<Result<_, _>>()?;
+    Ok(gate
+        .filter(&mut conn, caller, Action::Read, rows, Supplement::resource)
+        .await?)
+}
+
 /// One supplementary clause with the comparison, verdicts and applications.
 pub async fn get(
     db: &Db,

@@ -15,6 +15,7 @@ mod privacy;
 mod risk;
 mod search;
 mod standards;
+mod standards_lifecycle;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
@@ -127,7 +128,83 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
             "/standards/self-inspections/{id}",
             get(standards::inspection).post(standards::answer_inspection),
         )
+        .route("/standards/drafts", get(standards_lifecycle::list))
+        .route(
+            "/standards/drafts/new",
+            get(standards_lifecycle::new_form).post(standards_lifecycle::create),
+        )
+        .route("/standards/drafts/{id}", get(standards_lifecycle::proposal))
+        .route(
+            "/standards/drafts/{id}/diff",
+            get(standards_lifecycle::draft_diff),
+        )
+        .route(
+            "/standards/drafts/{id}/meta",
+            post(standards_lifecycle::save_meta),
+        )
+        .route(
+            "/standards/drafts/{id}/clauses/save",
+            post(standards_lifecycle::save_clause),
+        )
+        .route(
+            "/standards/drafts/{id}/clauses/add",
+            post(standards_lifecycle::add_clause),
+        )
+        .route(
+            "/standards/drafts/{id}/clauses/remove",
+            post(standards_lifecycle::remove_clause),
+        )
+        .route(
+            "/standards/drafts/{id}/submit",
+            post(standards_lifecycle::submit),
+        )
+        .route(
+            "/standards/drafts/{id}/withdraw",
+            post(standards_lifecycle::withdraw),
+        )
+        .route(
+            "/standards/drafts/{id}/formal-check",
+            post(standards_lifecycle::formal_check),
+        )
+        .route(
+            "/standards/drafts/{id}/reviewers",
+            post(standards_lifecycle::assign_reviewers),
+        )
+        .route(
+            "/standards/drafts/{id}/conclude",
+            post(standards_lifecycle::conclude_review),
+        )
+        .route(
+            "/standards/drafts/{id}/votes",
+            post(standards_lifecycle::vote),
+        )
+        .route(
+            "/standards/drafts/{id}/comments",
+            post(standards_lifecycle::comment),
+        )
+        .route(
+            "/standards/drafts/{id}/comments/{comment}/dispose",
+            post(standards_lifecycle::dispose),
+        )
+        .route(
+            "/standards/drafts/{id}/close-consultation",
+            post(standards_lifecycle::close_consultation),
+        )
+        .route(
+            "/standards/drafts/{id}/release",
+            post(standards_lifecycle::release),
+        )
+        .route(
+            "/standards/drafts/{id}/reject",
+            post(standards_lifecycle::reject),
+        )
         .route("/standards/{id}", get(standards::detail))
+        .route("/standards/{id}/diff", get(standards_lifecycle::compare))
+        .route("/standards/{id}/revise", post(standards_lifecycle::revise))
+        .route(
+            "/standards/{id}/reaffirm",
+            post(standards_lifecycle::reaffirm),
+        )
         .route("/equipment/{id}/standards", get(standards::for_item))
         .route("/search", get(search::search))
 }
@@ -573,7 +650,7 @@ impl PageCtx {
             E::Forbidden => self.error(PageErrorKind::Forbidden),
             E::Equipment(e) => self.equipment_error(e),
             E::Fields(f) => self.error(PageErrorKind::BadRequest(f.to_string())),
-            E::Conflict(m) => self.error(PageErrorKind::BadRequest(m)),
+            E::Conflict(m) => self.error(PageErrorKind::Conflict(m)),
             E::Invalid(p) => self.error(PageErrorKind::BadRequest(p.join("; "))),
             other => self.storage_error(other),
         }

@@ -7,11 +7,12 @@ use axum::response::{IntoResponse, Response};
 use ticorr_kernel::{EquipmentId, PageRequest};
 use ticorr_standards::{self as standards, Check, Clause, ClauseKind, Matched, Standard, Verdict};
 
+use super::standards_lifecycle as lifecycle_pages;
 use super::{PageCtx, render, url_encode};
 use crate::i18n::Lang;
 
 /// The Chinese or the English text, by the page's language.
-fn in_lang(ctx: &PageCtx, zh: &str, en: &str) -> String {
+pub(super) fn in_lang(ctx: &PageCtx, zh: &str, en: &str) -> String {
     if ctx.lang == Lang::Zh { zh } else { en }.to_owned()
 }
 
@@ -25,7 +26,7 @@ pub struct StandardRow {
     pub level: String,
 }
 
-fn row(ctx: &PageCtx, s: &Standard) -> StandardRow {
+pub(super) fn row(ctx: &PageCtx, s: &Standard) -> StandardRow {
     StandardRow {
         id: s.id.clone(),
         code: s.code.clone(),
@@ -134,7 +135,7 @@ fn industry_name(ctx: &PageCtx, code: &str) -> String {
         .unwrap_or_else(|| code.to_owned())
 }
 
-fn clause_view(ctx: &PageCtx, c: &Clause) -> ClauseView {
+pub(super) fn clause_view(ctx: &PageCtx, c: &Clause) -> ClauseView {
     let a = &c.applies;
     let mut conditions = Vec::new();
     let mut list = |key: &str, values: &[String], label: &dyn Fn(&str) -> String| {
@@ -222,6 +223,16 @@ struct DetailPage<'a> {
     /// Where the released version is anchored in the ledger.
     ledger: Option<ticorr_platform::ledger::LedgerRef>,
     version_id: String,
+    /// Every version, newest first, superseded ones kept.
+    versions: Vec<lifecycle_pages::VersionRow>,
+    /// The link comparing the two newest versions, when there are two.
+    compare: Option<String>,
+    drafts: String,
+    /// The standard's history: releases, reviews and the steps of its proposals.
+    events: Vec<lifecycle_pages::EventView>,
+    /// Whether to offer "propose a revision" (a released platform standard, and the
+    /// caller's organisation may apply).
+    may_revise: bool,
 }
 
 /// A standard's released (or newest) version with its clauses.
@@ -249,8 +260,32 @@ pub async fn detail(ctx: PageCtx, Path(id): Path<String>) -> Response {
         }
         Err(e) => return ctx.storage_error(e).into_response(),
     };
+    let events =
+        match standards::revision::history(&ctx.state.db, &ctx.state.gate, ctx.caller(), &s.id)
+            .await
+        {
+            Ok(events) => events,
+            Err(e) => return ctx.standards_error(e).into_response(),
+        };
+    let compare = match view.versions.as_slice() {
+        [newest, previous, ..] => Some(format!(
+            "/standards/{}/diff?from={}&to={}",
+            s.id,
+            url_encode(&previous.version),
+            url_encode(&newest.version)
+        )),
+        _ => None,
+    };
     render(&DetailPage {
         ledger,
+        versions: lifecycle_pages::version_rows(&ctx, &view.versions),
+        compare,
+        drafts: lifecycle_pages::drafts_of(&s.id),
+        events: events
+            .iter()
+            .map(|e| lifecycle_pages::event_view(&ctx, e))
+            .collect(),
+        may_revise: s.origin == standards::Origin::Platform && lifecycle_pages::may_apply(&ctx),
         version_id: version.id.clone(),
         row: row(&ctx, s),
         scope: in_lang(&ctx, &s.scope_zh, &s.scope_en),

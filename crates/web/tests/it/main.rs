@@ -18,5 +18,6 @@ mod sealed;
 mod search;
 mod standards;
 mod standards_lifecycle;
+mod standards_pages;
 mod stats;
 mod webhooks;

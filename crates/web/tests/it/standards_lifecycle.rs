@@ -861,6 +861,27 @@ async fn a_supplementary_clause_is_verified_applied_and_promoted(app: TestApp) {
             .status,
         StatusCode::NOT_FOUND
     );
+    // It binds the holder's matching items: E-101 runs at 65 °C, above the local 60 °C.
+    let mine = item_id(app, &w.concerned, "E-101").await;
+    let matched = app
+        .get(
+            &format!("/api/v1/standards/match?equipment_id={mine}"),
+            Some(&w.concerned.token),
+        )
+        .await
+        .json();
+    let clause = matched["applicable"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["clause"]["id"] == json!(base_clause))
+        .unwrap();
+    assert_eq!(
+        clause["limit"]["status"], "kept",
+        "65 °C keeps the unified 70 °C"
+    );
+    assert_eq!(clause["supplements"][0]["number"], "ZJ-4.1");
+    assert_eq!(clause["supplements"][0]["limits"][0]["status"], "exceeded");
 
     // Shared for verification; the comparison says the local limit is stricter.
     let (s, shared) = post(
@@ -918,7 +939,6 @@ async fn a_supplementary_clause_is_verified_applied_and_promoted(app: TestApp) {
     // Applications: on one's own items only; three effective across two organisations.
     let apply = |eq: Option<&str>, outcome: &str| json!({"equipment_id": eq, "applied_from": "2026-06-01", "outcome": outcome, "note": "no crevice attack at the gasket seats after six months"});
     let theirs = item_id(app, &w.unconcerned, "H-1").await;
-    let mine = item_id(app, &w.concerned, "E-101").await;
     let (s, body) = post(
         app,
         &format!("{url}/applications"),
