@@ -11,7 +11,7 @@ use ticorr_equipment::{
 };
 use ticorr_kernel::equipment::{EquipmentType, GalvanicPartner, TitaniumGrade};
 use ticorr_kernel::{AttachmentId, EquipmentId, FieldErrors, Level, OrgId, OrgKind, PageRequest};
-use ticorr_platform::attachments::{self, Attachment, AttachmentError, Refused};
+use ticorr_platform::attachments::{self, Attachment};
 use ticorr_platform::identity::orgs;
 use ticorr_platform::policy::{Action, RecordRef, Resource};
 
@@ -568,122 +568,22 @@ async fn detail_page(
         .into_response()
 }
 
-/// Why an upload was refused, in the page's language; `None` for faults that are not the
-/// uploader's (those get the error page).
-fn upload_refusal(ctx: &PageCtx, e: &AttachmentError) -> Option<String> {
-    use fluent_bundle::FluentValue;
-    Some(match e {
-        AttachmentError::Refused(Refused::Mismatch {
-            extension,
-            detected,
-        }) => ctx.state.i18n.get(
-            ctx.lang,
-            "attachment-error-type_mismatch",
-            &[
-                ("extension", FluentValue::from(extension.clone())),
-                (
-                    "detected",
-                    FluentValue::from(ctx.label("attachment-kind", detected.as_str())),
-                ),
-            ],
-        ),
-        AttachmentError::Refused(r) => ctx.label("attachment-error", r.code()),
-        AttachmentError::BrokenImage(_) => ctx.t("attachment-error-broken_image"),
-        AttachmentError::TooLarge { limit } => ctx.t1(
-            "attachment-error-too-large",
-            "limit",
-            attachments::human_size(*limit),
-        ),
-        _ => return None,
-    })
-}
-
 /// The attachment form posts multipart data; the anti-forgery token is one of its fields.
 pub async fn upload_attachment(
     State(state): State<AppState>,
     Path(id): Path<EquipmentId>,
     req: Request,
 ) -> Response {
-    let (mut parts, body) = req.into_parts();
-    let ctx = match <PageCtx as axum::extract::FromRequestParts<AppState>>::from_request_parts(
-        &mut parts, &state,
-    )
-    .await
-    {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    if let Err(e) = ctx.require_actor() {
-        return e.into_response();
-    }
-    if !crate::auth::origin_matches(&parts.headers) {
-        return ctx.error(PageErrorKind::Csrf).into_response();
-    }
-    let refused = |status: axum::http::StatusCode, message: String| {
-        let ctx = ctx.clone();
+    let refused = |ctx: PageCtx, status: axum::http::StatusCode, message: String| {
         let state = state.clone();
         async move { detail_page(&ctx, &state, id, None, Some(message), status).await }
     };
-    let too_large = || {
-        ctx.t1(
-            "attachment-error-too-large",
-            "limit",
-            attachments::human_size(state.attachments.max_bytes()),
-        )
-    };
-    let req = Request::from_parts(parts, body);
-    let mut mp = match Multipart::from_request(req, &state).await {
-        Ok(m) => m,
-        Err(e) => {
-            return ctx
-                .error(PageErrorKind::BadRequest(e.body_text()))
-                .into_response();
+    let (ctx, name, bytes) = match super::file_form::read(&state, req).await {
+        super::file_form::FileForm::File(ctx, name, bytes) => (ctx, name, bytes),
+        super::file_form::FileForm::Refused(ctx, status, message) => {
+            return refused(ctx, status, message).await;
         }
-    };
-    let mut csrf = String::new();
-    let mut file: Option<(String, axum::body::Bytes)> = None;
-    loop {
-        match mp.next_field().await {
-            Ok(Some(field)) => match field.name() {
-                Some("_csrf") => csrf = field.text().await.unwrap_or_default(),
-                Some("file") => {
-                    let name = field.file_name().unwrap_or_default().to_owned();
-                    match field.bytes().await {
-                        Ok(b) => file = Some((name, b)),
-                        Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
-                            return refused(e.status(), too_large()).await;
-                        }
-                        Err(e) => {
-                            return ctx
-                                .error(PageErrorKind::BadRequest(e.body_text()))
-                                .into_response();
-                        }
-                    }
-                }
-                _ => {}
-            },
-            Ok(None) => break,
-            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
-                return refused(e.status(), too_large()).await;
-            }
-            Err(e) => {
-                return ctx
-                    .error(PageErrorKind::BadRequest(e.body_text()))
-                    .into_response();
-            }
-        }
-    }
-    if ctx.csrf.is_empty() || !ticorr_platform::identity::secret::constant_time_eq(&ctx.csrf, &csrf)
-    {
-        return ctx.error(PageErrorKind::Csrf).into_response();
-    }
-    // A form sent with no file chosen carries an empty, unnamed part.
-    let Some((name, bytes)) = file.filter(|(n, b)| !(n.is_empty() && b.is_empty())) else {
-        return refused(
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            ctx.t("attachment-error-no-file"),
-        )
-        .await;
+        super::file_form::FileForm::Done(response) => return response,
     };
     let owner = match equipment::attachments::owner_of(&state.db, id).await {
         Ok(Some(o)) => o,
@@ -704,15 +604,8 @@ pub async fn upload_attachment(
         Ok(_) => see_other(&format!(
             "/equipment/{id}?done=attachment-added#attachments"
         )),
-        Err(e) => match upload_refusal(&ctx, &e) {
-            Some(message) => {
-                let status = if matches!(e, AttachmentError::TooLarge { .. }) {
-                    axum::http::StatusCode::PAYLOAD_TOO_LARGE
-                } else {
-                    axum::http::StatusCode::UNPROCESSABLE_ENTITY
-                };
-                refused(status, message).await
-            }
+        Err(e) => match super::file_form::refusal(&ctx, &e) {
+            Some((status, message)) => refused(ctx, status, message).await,
             None => ctx.attachment_error(e).into_response(),
         },
     }

@@ -7,7 +7,9 @@
 mod account;
 mod auth;
 mod equipment;
+mod file_form;
 mod home;
+mod inspection_report;
 mod jobs;
 mod notifications;
 mod operator;
@@ -16,6 +18,7 @@ mod risk;
 mod search;
 mod standards;
 mod standards_lifecycle;
+mod standards_supplements;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
@@ -127,6 +130,37 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .route(
             "/standards/self-inspections/{id}",
             get(standards::inspection).post(standards::answer_inspection),
+        )
+        .route(
+            "/standards/self-inspections/{id}/report",
+            get(inspection_report::report),
+        )
+        .route(
+            "/standards/self-inspections/{id}/rows/{position}/evidence",
+            post(inspection_report::upload_evidence).layer(DefaultBodyLimit::max(
+                crate::api::attachments::body_limit(config),
+            )),
+        )
+        .route("/standards/supplements", get(standards_supplements::list))
+        .route(
+            "/standards/supplements/new",
+            get(standards_supplements::new_form).post(standards_supplements::create),
+        )
+        .route(
+            "/standards/supplements/{id}",
+            get(standards_supplements::detail),
+        )
+        .route(
+            "/standards/supplements/{id}/verdicts",
+            post(standards_supplements::assess),
+        )
+        .route(
+            "/standards/supplements/{id}/applications",
+            post(standards_supplements::record_application),
+        )
+        .route(
+            "/standards/supplements/{id}/promote",
+            post(standards_supplements::promote),
         )
         .route("/standards/drafts", get(standards_lifecycle::list))
         .route(

@@ -5,9 +5,13 @@ use askama::Template;
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Response};
 use ticorr_kernel::{EquipmentId, PageRequest};
-use ticorr_standards::{self as standards, Check, Clause, ClauseKind, Matched, Standard, Verdict};
+use ticorr_standards::{
+    self as standards, Applies, Check, Clause, ClauseKind, LimitStatus, LocalSupplement, Matched,
+    Standard, Verdict,
+};
 
 use super::standards_lifecycle as lifecycle_pages;
+use super::standards_supplements as supplement_pages;
 use super::{PageCtx, render, url_encode};
 use crate::i18n::Lang;
 
@@ -135,8 +139,9 @@ fn industry_name(ctx: &PageCtx, code: &str) -> String {
         .unwrap_or_else(|| code.to_owned())
 }
 
-pub(super) fn clause_view(ctx: &PageCtx, c: &Clause) -> ClauseView {
-    let a = &c.applies;
+/// A clause's (or a supplementary clause's) conditions of application in words, e.g.
+/// "Grade: Gr1, Gr2", "Temperature (°C): ≥ 70".
+pub(super) fn conditions(ctx: &PageCtx, a: &Applies) -> Vec<String> {
     let mut conditions = Vec::new();
     let mut list = |key: &str, values: &[String], label: &dyn Fn(&str) -> String| {
         if !values.is_empty() {
@@ -155,7 +160,9 @@ pub(super) fn clause_view(ctx: &PageCtx, c: &Clause) -> ClauseView {
     list("standard-cond-corrosivity", &a.corrosivity, &|v| {
         v.to_owned()
     });
-    list("standard-cond-province", &a.provinces, &|v| v.to_owned());
+    list("standard-cond-province", &a.provinces, &|v| {
+        province_name(ctx, v)
+    });
     list(
         "standard-cond-galvanic_partner",
         &a.galvanic_partners,
@@ -178,6 +185,19 @@ pub(super) fn clause_view(ctx: &PageCtx, c: &Clause) -> ClauseView {
             conditions.push(format!("{}: {}", ctx.t(key), r.text()));
         }
     }
+    conditions
+}
+
+/// `330000 浙江省`: a GB/T 2260 province code with its name in the page's language.
+pub(super) fn province_name(ctx: &PageCtx, code: &str) -> String {
+    ticorr_platform::refdata::get()
+        .region(code)
+        .map(|r| format!("{code} {}", r.name(ctx.lang_tag())))
+        .unwrap_or_else(|| code.to_owned())
+}
+
+pub(super) fn clause_view(ctx: &PageCtx, c: &Clause) -> ClauseView {
+    let conditions = conditions(ctx, &c.applies);
     let catalogue = standards::catalogue::get();
     ClauseView {
         id: c.id.clone(),
@@ -233,6 +253,9 @@ struct DetailPage<'a> {
     /// Whether to offer "propose a revision" (a released platform standard, and the
     /// caller's organisation may apply).
     may_revise: bool,
+    /// Whether to offer "add a local supplement" on each clause (a released platform
+    /// standard, and the caller's organisation may hold supplementary clauses).
+    may_supplement: bool,
 }
 
 /// A standard's released (or newest) version with its clauses.
@@ -286,6 +309,9 @@ pub async fn detail(ctx: PageCtx, Path(id): Path<String>) -> Response {
             .map(|e| lifecycle_pages::event_view(&ctx, e))
             .collect(),
         may_revise: s.origin == standards::Origin::Platform && lifecycle_pages::may_apply(&ctx),
+        may_supplement: s.origin == standards::Origin::Platform
+            && version.stage == standards::Stage::Released
+            && supplement_pages::may_create(&ctx),
         version_id: version.id.clone(),
         row: row(&ctx, s),
         scope: in_lang(&ctx, &s.scope_zh, &s.scope_en),
@@ -321,6 +347,46 @@ pub struct MatchView {
     pub checks: Vec<(String, String, String, String)>,
     /// (limit, the item's value, `kept` / `exceeded` / `unknown`).
     pub limit: Option<(String, String, String)>,
+    /// The local supplementary clauses of the item's organisation (or its park) against
+    /// this clause.
+    pub supplements: Vec<LocalView>,
+}
+
+/// A local supplementary clause as it bears on an item.
+pub struct LocalView {
+    pub id: String,
+    pub number: String,
+    pub org: String,
+    pub text: String,
+    pub status: String,
+    pub status_label: String,
+    /// Each of its limits: (limit, the item's value, `kept` / `exceeded` / `unknown`).
+    pub limits: Vec<(String, String, String)>,
+}
+
+/// A limit against an item: (limit, the item's value, `kept` / `exceeded` / `unknown`).
+fn limit_row(ctx: &PageCtx, l: &LimitStatus) -> (String, String, String) {
+    (
+        l.limit.clone(),
+        match (l.value, l.status.as_str()) {
+            (Some(v), _) => super::num(Some(v)),
+            (None, "kept") => ctx.t("none"),
+            (None, _) => ctx.t("unknown"),
+        },
+        l.status.clone(),
+    )
+}
+
+fn local_view(ctx: &PageCtx, s: &LocalSupplement) -> LocalView {
+    LocalView {
+        id: s.id.clone(),
+        number: s.number.clone(),
+        org: s.org_name.clone(),
+        text: in_lang(ctx, &s.text_zh, &s.text_en),
+        status: s.status.as_str().to_owned(),
+        status_label: ctx.label("supplement-status", s.status.as_str()),
+        limits: s.limits.iter().map(|l| limit_row(ctx, l)).collect(),
+    }
 }
 
 fn check_row(ctx: &PageCtx, c: &Check) -> (String, String, String, String) {
@@ -344,17 +410,8 @@ fn match_view(ctx: &PageCtx, m: &Matched) -> MatchView {
         title: in_lang(ctx, &m.title_zh, &m.title_en),
         clause: clause_view(ctx, &m.clause),
         checks: m.checks.iter().map(|c| check_row(ctx, c)).collect(),
-        limit: m.limit.as_ref().map(|l| {
-            (
-                l.limit.clone(),
-                match (l.value, l.status.as_str()) {
-                    (Some(v), _) => super::num(Some(v)),
-                    (None, "kept") => ctx.t("none"),
-                    (None, _) => ctx.t("unknown"),
-                },
-                l.status.clone(),
-            )
-        }),
+        limit: m.limit.as_ref().map(|l| limit_row(ctx, l)),
+        supplements: m.supplements.iter().map(|s| local_view(ctx, s)).collect(),
     }
 }
 
@@ -496,7 +553,10 @@ pub struct InspectionSummary {
     pub critical: usize,
 }
 
-fn summary(ctx: &PageCtx, v: &standards::inspection::InspectionView) -> InspectionSummary {
+pub(super) fn summary(
+    ctx: &PageCtx,
+    v: &standards::inspection::InspectionView,
+) -> InspectionSummary {
     let s = &v.score;
     InspectionSummary {
         id: v.inspection.id.clone(),

@@ -645,13 +645,9 @@ fn new_form_field(field: &str) -> String {
     }
 }
 
-async fn new_page(
-    ctx: &PageCtx,
-    form: NewForm,
-    errors: Vec<(String, String)>,
-    status: StatusCode,
-) -> Response {
-    // The released platform standards, for a revision or an erratum.
+/// The platform standards the caller may read, as (id, "code title") choices: what a
+/// revision, an erratum or a local supplementary clause is made against.
+pub(super) async fn platform_standards(ctx: &PageCtx) -> Result<Options, StandardsError> {
     let mut released: Options = Vec::new();
     let filter = standards::ListFilter {
         q: None,
@@ -661,12 +657,7 @@ async fn new_page(
     let mut page = PageRequest::first(200);
     loop {
         let result =
-            match standards::list(&ctx.state.db, &ctx.state.gate, ctx.caller(), &filter, &page)
-                .await
-            {
-                Ok(p) => p,
-                Err(e) => return ctx.standards_error(e).into_response(),
-            };
+            standards::list(&ctx.state.db, &ctx.state.gate, ctx.caller(), &filter, &page).await?;
         released.extend(result.items.iter().map(|s| {
             (
                 s.id.clone(),
@@ -681,6 +672,20 @@ async fn new_page(
             _ => break,
         }
     }
+    Ok(released)
+}
+
+async fn new_page(
+    ctx: &PageCtx,
+    form: NewForm,
+    errors: Vec<(String, String)>,
+    status: StatusCode,
+) -> Response {
+    // The released platform standards, for a revision or an erratum.
+    let released = match platform_standards(ctx).await {
+        Ok(r) => r,
+        Err(e) => return ctx.standards_error(e).into_response(),
+    };
     let kinds = DraftKind::ALL
         .iter()
         .map(|k| (k.as_str().to_owned(), ctx.label("draft-kind", k.as_str())))

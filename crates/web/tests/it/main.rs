@@ -19,5 +19,6 @@ mod search;
 mod standards;
 mod standards_lifecycle;
 mod standards_pages;
+mod standards_supplement_pages;
 mod stats;
 mod webhooks;

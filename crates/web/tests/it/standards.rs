@@ -727,8 +727,38 @@ async fn a_self_inspection_scores_answers_and_stays_private(app: TestApp) {
         StatusCode::NOT_FOUND,
         "a stranger cannot inspect another's item"
     );
-    // The page shows the outcome and keeps what was typed on an error.
+    // The report lists the gap with its note and evidence; it is the organisation's alone.
     let cookie = format!("__Host-ticorr_session={}", who.token);
+    let report = app
+        .get_with_cookies(&format!("/standards/self-inspections/{id}/report"), &cookie)
+        .await
+        .text();
+    let gaps = report
+        .split("id=\"gaps\"")
+        .nth(1)
+        .unwrap()
+        .split("id=\"conform\"")
+        .next()
+        .unwrap();
+    assert!(
+        gaps.contains(&format!("id=\"row-{mandatory}\"")),
+        "{report}"
+    );
+    assert!(
+        gaps.contains("测温记录.pdf") && gaps.contains("85 °C in brine"),
+        "{gaps}"
+    );
+    let stranger_cookie = format!("__Host-ticorr_session={}", stranger.token);
+    assert_eq!(
+        app.get_with_cookies(
+            &format!("/standards/self-inspections/{id}/report"),
+            &stranger_cookie
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    // The page shows the outcome and keeps what was typed on an error.
     let page = app
         .get_with_cookies(&format!("/standards/self-inspections/{id}"), &cookie)
         .await
