@@ -480,6 +480,19 @@ pub async fn match_org(db: &Db, gate: &Gate, caller: &Caller) -> Result<OrgMatch
     })
 }
 
+/// The subjects a standard covers (its `topic`), which experts' specialties are named by.
+pub const TOPICS: &[&str] = &[
+    "design_material",
+    "fabrication",
+    "installation",
+    "operation",
+    "cleaning",
+    "inspection",
+    "hydrogen",
+    "heaters",
+    "other",
+];
+
 /// Checks a standard as written in a data file or a draft: every vocabulary value known,
 /// clause numbers unique, limits on risk-model inputs, references in the catalogue.
 /// Returns every problem, named by code and clause number.
@@ -502,6 +515,14 @@ pub fn check_input(s: &StandardInput) -> Vec<String> {
     if s.clauses.is_empty() {
         problems.push(format!("{}: no clauses", s.code));
     }
+    if !TOPICS.contains(&s.topic.as_str()) {
+        problems.push(format!(
+            "{}: topic `{}` is not one of {}",
+            s.code,
+            s.topic,
+            TOPICS.join(", ")
+        ));
+    }
     let catalogue = catalogue::get();
     for r in &s.references {
         if catalogue.find(r).is_none() {
@@ -515,6 +536,9 @@ pub fn check_input(s: &StandardInput) -> Vec<String> {
     let mut numbers = std::collections::BTreeSet::new();
     for c in &s.clauses {
         let here = at(&c.number);
+        if c.number.trim().is_empty() {
+            problems.push(format!("{}: a clause without a number", s.code));
+        }
         if !numbers.insert(c.number.clone()) {
             problems.push(format!("{here}: the number is used twice"));
         }
@@ -787,6 +811,20 @@ pub struct Release {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_draft_without_a_clause_number_or_with_an_unknown_topic_is_refused() {
+        let s: StandardInput = serde_json::from_value(serde_json::json!({
+            "code": "T/X 1", "origin": "platform", "title_en": "t", "title_zh": "标",
+            "scope_en": "s", "scope_zh": "范", "topic": "corrosion", "review_interval_months": 36,
+            "clauses": [{"number": " ", "kind": "mandatory", "text_en": "t", "text_zh": "条",
+                         "risk_grades": ["I"]}]
+        }))
+        .unwrap();
+        let problems = check_input(&s);
+        assert!(problems.iter().any(|p| p.contains("topic `corrosion`")), "{problems:?}");
+        assert!(problems.iter().any(|p| p.contains("without a number")), "{problems:?}");
+    }
 
     #[test]
     fn a_limit_is_kept_exceeded_or_not_recorded_and_no_cp_imposes_nothing() {
