@@ -12,6 +12,19 @@ use ticorr_web::Config;
 
 use crate::config;
 
+/// The stages of a standard proposal, in the order of the lifecycle, as the summary names
+/// them.
+const LIFECYCLE_STAGES: [(&str, &str); 8] = [
+    ("draft", "draft"),
+    ("formal_check", "formal check"),
+    ("expert_review", "expert review"),
+    ("consultation", "public consultation"),
+    ("approved", "approved"),
+    ("released", "released"),
+    ("rejected", "rejected"),
+    ("withdrawn", "withdrawn"),
+];
+
 /// The operating parties of the platform that each run a witness in the demo.
 const WITNESSES: [&str; 3] = ["association", "regulator", "operator"];
 
@@ -95,6 +108,21 @@ pub async fn run(mut cfg: Config, port: u16) -> anyhow::Result<()> {
             "Released {} standards and documents with {} clauses.",
             report.standards, report.clauses
         );
+        let stages: Vec<String> = LIFECYCLE_STAGES
+            .iter()
+            .map(|(stage, label)| {
+                format!(
+                    "{label} {}",
+                    report.proposals.get(*stage).copied().unwrap_or(0)
+                )
+            })
+            .collect();
+        println!(
+            "Standards lifecycle: {} proposals ({}); periodic reviews due: {}.",
+            report.proposals.values().sum::<usize>(),
+            stages.join(" · "),
+            report.review_tasks
+        );
         std::fs::write(
             &accounts_file,
             serde_json::to_string_pretty(&report.accounts)?,
@@ -120,6 +148,9 @@ pub async fn run(mut cfg: Config, port: u16) -> anyhow::Result<()> {
     println!("Demo logins (also in {}):", accounts_file.display());
     for a in &accounts {
         println!("  {:<20} {:<34} {}", a.kind, a.email, a.password);
+        if let Some(hint) = ticorr_demo::account_hint(&a.kind) {
+            println!("  {:<20} └ {hint}", "");
+        }
     }
     // Start the witnesses as separate processes, each with its own key and state.
     let exe = std::env::current_exe().context("cannot find the ticorr executable")?;

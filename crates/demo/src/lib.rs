@@ -23,6 +23,16 @@
 //! they are returned in [`SeedReport::accounts`] and nowhere stored in clear. All other
 //! seeded people have no password and cannot sign in.
 //!
+//! The platform's standards are there with their lifecycle: every person with the expert or
+//! reviewer capacity has one to three specialties (standards topics), and proposals stand
+//! at every stage of the lifecycle — one revision released as 2.0 after two rounds of
+//! review and a public consultation, an erratum released as 1.1, a new standard in public
+//! consultation until a few weeks after seeding, a revision in expert review, others in
+//! formal check, returned, rejected, withdrawn and approved — each made step by step
+//! through the standards module at dates counted back from the day of seeding (see the
+//! `proposals` module). The enterprise specification of the demo enterprise is overdue for
+//! its periodic review, and its review task is open.
+//!
 //! The demo accounts tell one story, in Jiangsu: the `enterprise` account's chlor-alkali
 //! plant is settled in the `park` account's chemical park and shares five of its fifteen
 //! items with the park (L2), other enterprises of that park share items too, and the
@@ -31,9 +41,11 @@
 //! story) is there to show that one enterprise cannot see another's items.
 
 mod data;
+mod expertise;
 mod items;
 mod names;
 mod plan;
+mod proposals;
 mod write;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -73,9 +85,14 @@ pub struct SeedReport {
     pub pending_organizations: usize,
     /// Equipment items shared with a park (L2).
     pub park_items: usize,
-    /// Released standards and documents, and their clauses.
+    /// Released standards and documents, and the clauses of their versions in force.
     pub standards: usize,
     pub clauses: usize,
+    /// Standard proposals by lifecycle stage (`draft`, `formal_check`, `expert_review`,
+    /// `consultation`, `approved`, `released`, `rejected`, `withdrawn`).
+    pub proposals: BTreeMap<String, usize>,
+    /// Periodic reviews of standards opened because their review date has passed.
+    pub review_tasks: usize,
 }
 
 /// The steps of a seeding, for progress display. They run in the order organisations,
@@ -119,6 +136,8 @@ pub enum SeedError {
     Equipment(#[from] ticorr_equipment::EquipmentError),
     #[error("the demo data is invalid: {0}")]
     Data(String),
+    #[error("seeding the standards lifecycle failed: {0}")]
+    Lifecycle(String),
 }
 
 /// Whether a seeding has completed in this database. An interrupted seeding is not
@@ -128,6 +147,28 @@ pub async fn is_seeded(db: &Db) -> Result<bool, sqlx::Error> {
     Ok(people::load(&mut conn, plan::marker_person_id())
         .await?
         .is_some())
+}
+
+/// What a tester can do with a demo account in the seeded story, where there is more to
+/// it than the account's kind (printed under the login by `ticorr demo`).
+pub fn account_hint(kind: &str) -> Option<&'static str> {
+    match kind {
+        "association" => Some(
+            "runs the standards secretariat: formal checks, reviewers, consultation, release \
+             (one proposal awaits its formal check, one its release); also a reviewer of the \
+             T/TICORR 004 revision",
+        ),
+        "research" => Some(
+            "reviewer of the T/TICORR 004 revision in expert review, with every clause left to vote",
+        ),
+        "enterprise" => Some(
+            "its proposal on brine grades awaits the formal check; its own specification is due for periodic review",
+        ),
+        "manufacturer" => {
+            Some("its T/TICORR 002 revision was returned after the formal check, with the note")
+        }
+        _ => None,
+    }
 }
 
 /// A fresh password for a demo account: 16 characters of a 256-bit random token.
@@ -172,16 +213,22 @@ pub async fn seed(
 
     write::organizations(db, &plan, progress).await?;
     write::equipment(db, &plan, progress).await?;
-    let (standards, clauses) = write::standards(db, &plan).await?;
+    let mut standards = write::standards(db, &plan).await?;
     let hashed = hashing.await?.map_err(|_| SeedError::Hashing)?;
     let hashes: HashMap<usize, String> =
         plan.accounts.iter().map(|a| a.person).zip(hashed).collect();
-    write::people(db, &plan, &hashes, progress).await?;
+    // Everybody but the last person, who marks a completed seeding; then the lifecycle,
+    // whose steps those people take.
+    let last = plan.people.len() - 1;
+    write::people(db, &plan, &hashes, progress, 0..last).await?;
+    let lifecycle = proposals::seed(db, &plan, proposals::seeding_now(), &mut standards).await?;
+    write::people(db, &plan, &hashes, progress, last..plan.people.len()).await?;
 
     tracing::info!(
         organizations = plan.orgs.len(),
         people = plan.people.len(),
         equipment = plan.items.len(),
+        proposals = lifecycle.by_stage.values().sum::<usize>(),
         "demo dataset written"
     );
 
@@ -222,8 +269,10 @@ pub async fn seed(
             .iter()
             .filter(|o| o.org.status == OrgStatus::Pending)
             .count(),
-        standards,
-        clauses,
+        standards: standards.len(),
+        clauses: standards.values().map(|s| s.clauses).sum(),
+        proposals: lifecycle.by_stage,
+        review_tasks: lifecycle.review_tasks,
         park_items: plan
             .items
             .iter()

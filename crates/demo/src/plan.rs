@@ -90,6 +90,8 @@ pub(crate) struct PlannedOrg {
 pub(crate) struct PlannedPerson {
     pub person: NewPerson,
     pub capacities: Vec<Capacity>,
+    /// Standards topics of an expert's or reviewer's work (see `expertise`).
+    pub specialties: Vec<&'static str>,
     pub created_at: Timestamp,
 }
 
@@ -327,6 +329,7 @@ impl<'a> Builder<'a> {
                 password_hash: None,
             },
             capacities,
+            specialties: Vec::new(),
             created_at,
         });
         self.people.len() - 1
@@ -844,6 +847,7 @@ pub(crate) fn build() -> Plan {
     }
     let last = b.people.last_mut().expect("the accounts were just added");
     last.person.id = marker_person_id();
+    crate::expertise::assign(&mut b.people, &b.orgs, &planned);
 
     Plan {
         orgs: b.orgs,

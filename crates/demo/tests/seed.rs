@@ -316,7 +316,12 @@ async fn seeds_a_complete_consistent_national_dataset() {
         .await;
         assert!(n >= 1, "{origin}");
     }
-    let clauses = count(&db, "SELECT COUNT(*) FROM clauses").await;
+    let clauses = count(
+        &db,
+        "SELECT COUNT(*) FROM clauses c JOIN standard_versions v ON v.id = c.version_id \
+         WHERE v.stage = 'released'",
+    )
+    .await;
     assert_eq!(clauses, report.clauses as i64);
     let sealed = count(
         &db,
@@ -326,6 +331,8 @@ async fn seeds_a_complete_consistent_national_dataset() {
     assert_eq!(sealed, report.standards as i64);
     let share = park_items as f64 / settled_items as f64;
     assert!((0.10..=0.15).contains(&share), "park share {share}");
+
+    standards_lifecycle(&db, &report).await;
 
     // Manufacturers: registered ones are verified manufacturers named by their own name;
     // others are free text.
@@ -569,6 +576,332 @@ async fn seeds_a_complete_consistent_national_dataset() {
     let again = ticorr_demo::seed(&db, &IdentityConfig::default(), &|_, _, _| {}).await;
     assert!(matches!(again, Err(SeedError::AlreadySeeded)), "{again:?}");
     assert_eq!(count(&db, "SELECT COUNT(*) FROM equipment").await, items);
+}
+
+/// The standards lifecycle: specialties of the experts, proposals at every stage told
+/// consistently with their dates, a revision released as 2.0 over its superseded 1.0, an
+/// erratum released as 1.1, a consultation still open, a review panel with the demo
+/// accounts and votes missing, and the overdue periodic review.
+async fn standards_lifecycle(db: &Db, report: &SeedReport) {
+    // Specialties: one to three for every expert and reviewer, none for anyone else, and
+    // at least five eligible people (expert or reviewer, verified organisation) per topic.
+    let rows = sqlx::query(
+        "SELECT p.id, (SELECT COUNT(*) FROM person_specialties s WHERE s.person_id = p.id) AS n, \
+         (SELECT COUNT(*) FROM person_capacities c WHERE c.person_id = p.id \
+          AND c.capacity IN ('expert', 'reviewer')) AS reviews FROM people p",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    for r in &rows {
+        let (n, reviews): (i64, i64) = (r.get("n"), r.get("reviews"));
+        assert_eq!(
+            reviews > 0,
+            (1..=3).contains(&n),
+            "{}",
+            r.get::<String, _>("id")
+        );
+        assert!(n <= 3);
+    }
+    for topic in [
+        "design_material",
+        "fabrication",
+        "installation",
+        "operation",
+        "cleaning",
+        "inspection",
+        "hydrogen",
+        "heaters",
+    ] {
+        let eligible = count_with(
+            db,
+            "SELECT COUNT(DISTINCT s.person_id) FROM person_specialties s \
+             JOIN person_capacities c ON c.person_id = s.person_id \
+             JOIN people p ON p.id = s.person_id JOIN organizations o ON o.id = p.org_id \
+             WHERE s.topic = $1 AND c.capacity IN ('expert', 'reviewer') AND o.status = 'verified'",
+            &[topic],
+        )
+        .await;
+        assert!(eligible >= 5, "{topic}: {eligible}");
+    }
+
+    // Proposals at every stage, as reported.
+    let rows = sqlx::query("SELECT stage, COUNT(*) AS n FROM standard_drafts GROUP BY stage")
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+    let stages: BTreeMap<String, usize> = rows
+        .iter()
+        .map(|r| (r.get::<String, _>("stage"), r.get::<i64, _>("n") as usize))
+        .collect();
+    eprintln!(
+        "proposals by stage: {stages:?}; review tasks: {}",
+        report.review_tasks
+    );
+    assert_eq!(stages, report.proposals);
+    for stage in [
+        "draft",
+        "formal_check",
+        "expert_review",
+        "consultation",
+        "approved",
+        "released",
+        "rejected",
+        "withdrawn",
+    ] {
+        assert!(
+            stages.get(stage).copied().unwrap_or(0) >= 1,
+            "{stage}: {stages:?}"
+        );
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let today = now.date().to_string();
+    // Nothing happened after the seeding; every history entry lies between the platform's
+    // start and now.
+    let latest: String = sqlx::query_scalar("SELECT MAX(at) FROM standard_events")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert!(
+        latest <= ticorr_kernel::Timestamp::from_offset(now).to_rfc3339(),
+        "{latest}"
+    );
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM standard_events WHERE at < '2026-03-01'"
+        )
+        .await,
+        0
+    );
+
+    // A revision released as 2.0 over its 1.0, kept and superseded; an erratum as 1.1. The
+    // released versions are exactly the documents in force.
+    for (released, superseded) in [("2.0", "1.0"), ("1.1", "1.0")] {
+        assert_eq!(
+            count_with(
+                db,
+                "SELECT COUNT(*) FROM standard_versions n JOIN standard_versions o \
+                 ON o.standard_id = n.standard_id WHERE n.version = $1 AND n.stage = 'released' \
+                 AND o.version = $2 AND o.stage = 'superseded' \
+                 AND n.content_sha256 IS NOT NULL AND o.content_sha256 IS NOT NULL",
+                &[released, superseded],
+            )
+            .await,
+            1,
+            "{released} over {superseded}"
+        );
+    }
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM standard_drafts d JOIN standard_versions v \
+             ON v.id = d.released_version_id WHERE d.stage = 'released' AND v.stage = 'released'"
+        )
+        .await,
+        2
+    );
+    // The released revision went through two rounds, with votes of every kind, and every
+    // consultation comment was answered, with each kind of disposition.
+    let revision: String = sqlx::query_scalar(
+        "SELECT d.id FROM standard_drafts d JOIN standard_versions v ON v.id = d.released_version_id \
+         WHERE v.version = '2.0'",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    let r = revision.as_str();
+    assert_eq!(
+        count_with(
+            db,
+            "SELECT MAX(round) FROM standard_drafts WHERE id = $1",
+            &[r]
+        )
+        .await,
+        2
+    );
+    for vote in ["approve", "approve_with_changes", "reject"] {
+        assert!(
+            count_with(
+                db,
+                "SELECT COUNT(*) FROM standard_votes WHERE draft_id = $1 AND vote = $2",
+                &[r, vote]
+            )
+            .await
+                > 0,
+            "{vote}"
+        );
+    }
+    assert_eq!(
+        count_with(
+            db,
+            "SELECT COUNT(*) FROM standard_comments WHERE draft_id = $1 AND disposition IS NULL",
+            &[r]
+        )
+        .await,
+        0
+    );
+    for disposition in ["accepted", "partly_accepted", "not_accepted"] {
+        assert!(
+            count_with(
+                db,
+                "SELECT COUNT(*) FROM standard_comments WHERE draft_id = $1 AND disposition = $2",
+                &[r, disposition]
+            )
+            .await
+                > 0,
+            "{disposition}"
+        );
+    }
+    // The consultation still open ends in the future and has comments, some answered.
+    let open = sqlx::query(
+        "SELECT id, consultation_ends_on FROM standard_drafts WHERE stage = 'consultation'",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    let (open_id, ends): (String, String) = (open.get("id"), open.get("consultation_ends_on"));
+    assert!(ends > today, "the consultation ended on {ends}");
+    let answered = count_with(
+        db,
+        "SELECT COUNT(*) FROM standard_comments WHERE draft_id = $1 AND disposition IS NOT NULL",
+        &[&open_id],
+    )
+    .await;
+    let waiting = count_with(
+        db,
+        "SELECT COUNT(*) FROM standard_comments WHERE draft_id = $1 AND disposition IS NULL",
+        &[&open_id],
+    )
+    .await;
+    assert!(
+        answered >= 1 && waiting >= 1,
+        "{answered} answered, {waiting} waiting"
+    );
+
+    // Expert review: 3 to 5 reviewers of other organisations than the applicant's, the
+    // research and association demo accounts among them with clauses left to vote.
+    let review = sqlx::query(
+        "SELECT id, applicant_org_id FROM standard_drafts WHERE stage = 'expert_review'",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    let (review_id, applicant): (String, String) =
+        (review.get("id"), review.get("applicant_org_id"));
+    let panel = count_with(
+        db,
+        "SELECT COUNT(*) FROM standard_reviewers WHERE draft_id = $1",
+        &[&review_id],
+    )
+    .await;
+    assert!((3..=5).contains(&panel), "{panel} reviewers");
+    assert_eq!(
+        count_with(
+            db,
+            "SELECT COUNT(*) FROM standard_reviewers r JOIN people p ON p.id = r.person_id \
+             WHERE r.draft_id = $1 AND p.org_id = $2",
+            &[&review_id, &applicant]
+        )
+        .await,
+        0
+    );
+    assert!(
+        count_with(
+            db,
+            "SELECT COUNT(*) FROM standard_votes WHERE draft_id = $1",
+            &[&review_id]
+        )
+        .await
+            > 0
+    );
+    for account in ["research", "association"] {
+        let email = &report
+            .accounts
+            .iter()
+            .find(|a| a.kind == account)
+            .unwrap()
+            .email;
+        assert_eq!(
+            count_with(
+                db,
+                "SELECT COUNT(*) FROM standard_reviewers r JOIN people p ON p.id = r.person_id \
+                 WHERE r.draft_id = $1 AND p.email = $2",
+                &[&review_id, email]
+            )
+            .await,
+            1,
+            "{account} reviews"
+        );
+        assert_eq!(
+            count_with(
+                db,
+                "SELECT COUNT(*) FROM standard_votes v JOIN people p ON p.id = v.person_id \
+                 WHERE v.draft_id = $1 AND p.email = $2",
+                &[&review_id, email]
+            )
+            .await,
+            0,
+            "{account} has clauses to vote"
+        );
+    }
+    // The proposal in formal check is the demo enterprise's; the returned one carries the
+    // secretariat's note.
+    let enterprise = &report
+        .accounts
+        .iter()
+        .find(|a| a.kind == "enterprise")
+        .unwrap()
+        .organization_id;
+    assert_eq!(
+        count_with(
+            db,
+            "SELECT COUNT(*) FROM standard_drafts WHERE stage = 'formal_check' AND applicant_org_id = $1",
+            &[enterprise]
+        )
+        .await,
+        1
+    );
+    assert!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM standard_drafts d JOIN standard_events e ON e.draft_id = d.id \
+             WHERE d.stage = 'draft' AND e.action = 'returned' AND e.detail <> ''"
+        )
+        .await
+            >= 1
+    );
+
+    // The overdue periodic review: a released version due before today, its task open.
+    assert!(report.review_tasks >= 1);
+    assert_eq!(
+        count_with(
+            db,
+            "SELECT COUNT(*) FROM standard_review_tasks t JOIN standard_versions v \
+             ON v.id = t.version_id WHERE t.closed_at IS NULL AND v.stage = 'released' \
+             AND v.review_due_on < $1",
+            &[&today]
+        )
+        .await,
+        report.review_tasks as i64
+    );
+
+    // Releases were pushed to the organisations concerned when they happened, and the
+    // e-mails of the seeded history are not sent when the demo starts: no job is left to
+    // run.
+    assert_eq!(
+        count(db, "SELECT COUNT(*) FROM jobs WHERE status <> 'done'").await,
+        0
+    );
+    assert!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM notifications n JOIN people p ON p.id = n.person_id \
+             WHERE p.email = 'enterprise@demo.ticorr.cn' AND n.kind = 'standards'"
+        )
+        .await
+            >= 1
+    );
 }
 
 /// A digest of what must never change between seedings: organisation ids and names,

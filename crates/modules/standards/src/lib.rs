@@ -822,8 +822,14 @@ mod tests {
         }))
         .unwrap();
         let problems = check_input(&s);
-        assert!(problems.iter().any(|p| p.contains("topic `corrosion`")), "{problems:?}");
-        assert!(problems.iter().any(|p| p.contains("without a number")), "{problems:?}");
+        assert!(
+            problems.iter().any(|p| p.contains("topic `corrosion`")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("without a number")),
+            "{problems:?}"
+        );
     }
 
     #[test]

@@ -987,13 +987,16 @@ pub async fn update(
 ) -> Result<Draft, StandardsError> {
     let actor = actor(caller)?;
     let now = gate.clock().now();
+    // A draft is written freely; once consultation has closed, the applicant folds in the
+    // changes the reviewers asked for and the comments accepted, recorded as such (the
+    // secretariat sees the result against the released version before releasing it).
     let (mut tx, draft) = step(
         db,
         gate,
         caller,
         id,
         Action::EditDraft,
-        &[DraftStage::Draft],
+        &[DraftStage::Draft, DraftStage::Approved],
     )
     .await?;
     let standard = match &draft.standard_id {
@@ -1021,15 +1024,12 @@ pub async fn update(
     .execute(&mut *tx)
     .await?;
     let detail = format!("{} clauses", edit.proposal.clauses.len());
-    record_event(
-        &mut tx,
-        (Some(id), None),
-        Some(actor),
-        now,
-        "edited",
-        &detail,
-    )
-    .await?;
+    let action = if draft.stage == DraftStage::Approved {
+        "revised_after_consultation"
+    } else {
+        "edited"
+    };
+    record_event(&mut tx, (Some(id), None), Some(actor), now, action, &detail).await?;
     tx.commit().await?;
     let mut conn = db.pool().acquire().await?;
     load(&mut conn, id).await?.ok_or(StandardsError::NotFound)
@@ -1971,8 +1971,8 @@ pub struct Released {
     pub version: String,
     /// The version it replaces, now superseded.
     pub superseded: Option<String>,
-    /// The job telling the organisations concerned.
-    pub push_job: String,
+    /// The job telling the organisations concerned; none for an erratum (editorial).
+    pub push_job: Option<String>,
 }
 
 /// Releases an approved proposal: writes the version, supersedes the previous one, anchors
@@ -2001,9 +2001,6 @@ pub async fn release(
     if !problems.is_empty() {
         return Err(StandardsError::Invalid(problems));
     }
-    let review_due =
-        effective + time::Duration::days(30 * draft.proposal.review_interval_months.max(1));
-    let dates = Some((now, effective.to_string(), review_due.to_string()));
     let (standard_id, previous) = match &draft.standard_id {
         None => {
             let sid = store::insert_standard(
@@ -2032,6 +2029,15 @@ pub async fn release(
         }
     };
     let version = next_version(draft.kind, previous.as_ref().map(|v| v.version.as_str()));
+    // An erratum corrects the text in force; the periodic review stays when it was due.
+    let review_due = match (&previous, draft.kind) {
+        (Some(p), DraftKind::Erratum) if p.review_due_on.is_some() => {
+            p.review_due_on.clone().unwrap_or_default()
+        }
+        _ => (effective + time::Duration::days(30 * draft.proposal.review_interval_months.max(1)))
+            .to_string(),
+    };
+    let dates = Some((now, effective.to_string(), review_due.clone()));
     if let Some(p) = &previous {
         store::supersede(&mut tx, &p.id, now).await?;
     }
@@ -2108,14 +2114,22 @@ pub async fn release(
         ),
     )
     .await?;
-    let push_job = ticorr_platform::jobs::NewJob::new(
-        PUSH_JOB,
-        serde_json::json!({ "version_id": version_id }),
-    )
-    .started_by(actor.person_id, actor.org_id)
-    .enqueue(&mut tx, now)
-    .await
-    .map_err(|e| StandardsError::Invalid(vec![e.to_string()]))?;
+    // An erratum is editorial: the organisations concerned are told of new and changed
+    // obligations, not of corrected wording.
+    let push_job = if draft.kind == DraftKind::Erratum {
+        None
+    } else {
+        Some(
+            ticorr_platform::jobs::NewJob::new(
+                PUSH_JOB,
+                serde_json::json!({ "version_id": version_id }),
+            )
+            .started_by(actor.person_id, actor.org_id)
+            .enqueue(&mut tx, now)
+            .await
+            .map_err(|e| StandardsError::Invalid(vec![e.to_string()]))?,
+        )
+    };
     tx.commit().await?;
     Ok(Released {
         standard_id,

@@ -548,6 +548,30 @@ pub async fn troubled(conn: &mut AnyConnection, limit: i64) -> Result<Vec<JobRec
     rows.iter().map(record_from).collect()
 }
 
+/// Records the queued jobs of `kind` created up to `until` as done without running them,
+/// finished when they were created, with `result`; returns how many. This is for a seeded
+/// history only (`ticorr demo`): the e-mails that the steps of its invented past queued —
+/// months before the demo starts — belong to that past and are not sent when the demo
+/// starts. Never use it on work that real requests queued.
+pub async fn settle_seeded(
+    db: &Db,
+    kind: &str,
+    until: Timestamp,
+    result: &Value,
+) -> Result<u64, JobError> {
+    let n = sqlx::query(
+        "UPDATE jobs SET status = 'done', finished_at = created_at, result = $1 \
+         WHERE kind = $2 AND status = 'queued' AND created_at <= $3",
+    )
+    .bind(result.to_string())
+    .bind(kind)
+    .bind(until.to_rfc3339())
+    .execute(db.pool())
+    .await?
+    .rows_affected();
+    Ok(n)
+}
+
 /// Deletes jobs that finished successfully before `before` (housekeeping). Dead jobs are
 /// kept until the operator has dealt with them.
 pub async fn prune_done(db: &Db, before: Timestamp) -> Result<u64, JobError> {

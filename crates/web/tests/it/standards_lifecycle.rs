@@ -547,6 +547,18 @@ async fn a_revision_goes_round_the_whole_loop(app: TestApp) {
     .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     assert_eq!(stage(app, &id, &applicant).await, "approved");
+    // The applicant folds in the change a reviewer asked for; it is on record as such.
+    let mut final_text = proposal.clone();
+    final_text["clauses"][0]["rationale_en"] = json!("Measured at the brine outlet nozzle.");
+    let res = app
+        .send_json(
+            Method::PUT,
+            &url,
+            Some(&applicant.token),
+            &json!({"proposal": final_text, "justification": "measuring point stated"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
 
     // Release: only the secretariat; the version is 2.0, 1.0 is kept and superseded.
     let (s, _) = post(
@@ -637,6 +649,7 @@ async fn a_revision_goes_round_the_whole_loop(app: TestApp) {
         "commented",
         "disposed",
         "consultation_closed",
+        "revised_after_consultation",
         "released",
     ] {
         assert!(actions.contains(&a), "{a} missing from {actions:?}");
@@ -693,6 +706,15 @@ async fn an_erratum_is_released_as_the_next_minor_version(app: TestApp) {
     .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["version"], "1.1");
+    assert_eq!(body["push_job"], Value::Null, "an erratum is editorial");
+    let view = app
+        .get(&format!("/api/v1/standards/{}", w.standard_id), None)
+        .await
+        .json();
+    assert_eq!(
+        view["versions"][0]["review_due_on"], "2029-03-01",
+        "an erratum keeps the review date"
+    );
     let (s, _) = post(app, &format!("{url}/withdraw"), &w.secretary, json!({})).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, _) = post(
