@@ -701,8 +701,12 @@ async fn the_platform_declares_its_recurring_jobs_and_they_run(app: TestApp) {
     }
     app.clock.advance(Duration::days(1));
     let enqueued = schedule::enqueue_due(&db, app.clock.now()).await.unwrap();
-    assert_eq!(enqueued.len(), 2, "the jobs' and the search feed's pruning");
-    assert_eq!(app.run_jobs().await, 2);
+    assert_eq!(
+        enqueued.len(),
+        3,
+        "the jobs' and the search feed's pruning, the standards' review dates"
+    );
+    assert_eq!(app.run_jobs().await, 3);
     assert_eq!(
         app.count("jobs", "kind = 'test.old'").await,
         1,
@@ -721,7 +725,14 @@ async fn the_platform_declares_its_recurring_jobs_and_they_run(app: TestApp) {
         .iter()
         .map(|s| s["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["jobs.prune-daily", "search.prune-feed-daily"]);
+    assert_eq!(
+        names,
+        [
+            "jobs.prune-daily",
+            "search.prune-feed-daily",
+            "standards.review-due-daily"
+        ]
+    );
     for s in list.as_array().unwrap() {
         let last = s["last_job_id"].as_str().unwrap();
         assert!(enqueued.iter().any(|e| e.as_str() == last), "{s}");

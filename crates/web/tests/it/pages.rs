@@ -6,7 +6,7 @@ use ticorr_kernel::{OrgKind, Role};
 use ticorr_test_support::TestApp;
 
 /// The anti-forgery token of the first form in `html`.
-fn csrf_in(html: &str) -> String {
+pub(crate) fn csrf_in(html: &str) -> String {
     html.split("name=\"_csrf\" value=\"")
         .nth(1)
         .unwrap()
@@ -14,6 +14,11 @@ fn csrf_in(html: &str) -> String {
         .next()
         .unwrap()
         .to_owned()
+}
+
+/// The session cookie of a person signed in over the API.
+pub(crate) fn cookie(who: &ticorr_test_support::Login) -> String {
+    format!("__Host-ticorr_session={}", who.token)
 }
 
 /// Visits a page anonymously and returns the anti-forgery cookie and token of its forms.

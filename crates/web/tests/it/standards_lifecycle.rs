@@ -42,7 +42,8 @@ struct World {
     standard_id: String,
 }
 
-async fn expert(app: &TestApp, org: OrgId, topics: &[&str]) -> Login {
+/// A person of `org` with the expert capacity and `topics` as specialties, signed in.
+pub(crate) async fn expert(app: &TestApp, org: OrgId, topics: &[&str]) -> Login {
     let login = app.person(org, Role::Member).await;
     let mut tx = app.state.db.begin().await.unwrap();
     ticorr_platform::identity::people::grant_capacity(

@@ -1,48 +1,11 @@
 //! The standards lifecycle through its pages: every form a participant uses, from the application to the release, with refusals that keep what was typed.
 
+use crate::pages::{cookie, csrf_in};
+use crate::standards_lifecycle::expert;
 use axum::http::StatusCode;
 use serde_json::json;
-use ticorr_kernel::{Capacity, Level, OrgKind, Role};
+use ticorr_kernel::{Level, OrgKind, Role};
 use ticorr_test_support::{Login, TestApp};
-
-fn csrf_in(html: &str) -> String {
-    html.split("name=\"_csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
-fn cookie(who: &Login) -> String {
-    format!("__Host-ticorr_session={}", who.token)
-}
-
-async fn expert(app: &TestApp, org: ticorr_kernel::OrgId, topics: &[&str]) -> Login {
-    let login = app.person(org, Role::Member).await;
-    let mut tx = app.state.db.begin().await.unwrap();
-    ticorr_platform::identity::people::grant_capacity(
-        &mut tx,
-        login.person_id,
-        Capacity::Expert,
-        None,
-        app.clock.now(),
-    )
-    .await
-    .unwrap();
-    for t in topics {
-        sqlx::query("INSERT INTO person_specialties (person_id, topic) VALUES ($1, $2)")
-            .bind(login.person_id.to_string())
-            .bind(t.to_string())
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-    }
-    tx.commit().await.unwrap();
-    let token = app.login(&login.email, &login.password).await;
-    Login { token, ..login }
-}
 
 struct Page {
     status: StatusCode,
