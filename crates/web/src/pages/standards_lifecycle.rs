@@ -1105,7 +1105,11 @@ pub struct MetaForm {
 
 /// What the caller may do on the proposal, as the policies would decide.
 pub struct May {
+    /// Change the clauses: a draft, or once consultation has closed (folding in the changes
+    /// reviewers asked for and the comments accepted).
     pub edit: bool,
+    /// Submit for the formal check: a draft only.
+    pub submit: bool,
     pub withdraw: bool,
     pub steer: bool,
     pub review: bool,
@@ -1195,7 +1199,9 @@ async fn proposal_page(
     let resource = d.resource();
     let allow = |a: Action| ctx.state.gate.would_allow(ctx.caller(), a, &resource);
     let may = May {
-        edit: allow(Action::EditDraft) && d.stage == DraftStage::Draft,
+        edit: allow(Action::EditDraft)
+            && matches!(d.stage, DraftStage::Draft | DraftStage::Approved),
+        submit: allow(Action::EditDraft) && d.stage == DraftStage::Draft,
         withdraw: allow(Action::EditDraft) && d.stage.open(),
         steer: allow(Action::SteerStandards),
         review: allow(Action::ReviewDraft),
@@ -2308,6 +2314,8 @@ mod tests {
             "withdrawn",
             "review_due",
             "reaffirmed",
+            "revised_after_consultation",
+            "promotion_proposed",
         ] {
             keys.push(format!("draft-event-{action}"));
         }

@@ -519,6 +519,32 @@ async fn the_lifecycle_through_the_pages(app: TestApp) {
     };
     let p = post(&app, &format!("{url}/close-consultation"), &secretary, &[]).await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+    // Consultation closed: the applicant folds a change in (no resubmission), on record.
+    let page = get(&app, &url, Some(&applicant)).await.html;
+    assert!(page.contains("approved-edit-hint") && !page.contains("draft-submit"));
+    let p = post(
+        &app,
+        &format!("{url}/clauses/save"),
+        &applicant,
+        &[
+            ("stamp", &stamp(&page)),
+            ("original", "4.1"),
+            ("number", "4.1"),
+            ("kind", "mandatory"),
+            ("text_zh", "温度应不高于 60 °C（在盐水出口测量）。"),
+            ("text_en", "Keep at or below 60 °C (measured at the brine outlet)."),
+            ("risk_grades", "I"),
+            ("risk_grades", "II"),
+            ("risk_grades", "III"),
+            ("risk_grades", "IV"),
+            ("applies_json", "{\"grades\": [\"1\", \"2\"]}"),
+            ("limit_json", "{\"parameter\": \"temperature_c\", \"op\": \"<=\", \"value\": 60, \"unit\": \"°C\"}"),
+        ],
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+    let history = get(&app, &url, Some(&applicant)).await.html;
+    assert!(history.contains("征求意见后修改"), "{history}");
     let p = post(
         &app,
         &format!("{url}/release"),
