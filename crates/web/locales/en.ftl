@@ -1144,3 +1144,7 @@ report-attach = Attach evidence (photo, test report, record; at most { $size })
 report-upload = Attach
 report-link = Report with evidence
 done-evidence-added = The evidence file was attached.
+specialties-title = Specialties
+specialties-hint = The standards topics this expert is qualified in: proposals on these topics may draw them as reviewers (never for a proposal of this organisation).
+specialties-save = Save specialties
+done-specialties-saved = The specialties were saved.

@@ -1134,3 +1134,7 @@ report-attach = 附加证据（照片、检测报告、记录；不超过 { $siz
 report-upload = 上传
 report-link = 查看报告与证据
 done-evidence-added = 证据文件已上传。
+specialties-title = 专业领域
+specialties-hint = 该专家具备资格的标准主题：这些主题的标准申请可抽选其担任评审专家（本单位的申请除外）。
+specialties-save = 保存专业领域
+done-specialties-saved = 专业领域已保存。

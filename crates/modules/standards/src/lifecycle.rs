@@ -366,7 +366,8 @@ fn draft_from(r: &AnyRow) -> Result<Draft, sqlx::Error> {
     })
 }
 
-async fn specialties(
+/// The topics a person's expertise is recorded for.
+pub async fn specialties(
     conn: &mut AnyConnection,
     person: PersonId,
 ) -> Result<Vec<String>, sqlx::Error> {
@@ -2138,6 +2139,79 @@ pub async fn release(
         superseded: previous.map(|p| p.version),
         push_job,
     })
+}
+
+/// An organisation's admin records what one of its experts' work covers: the topics
+/// (`crate::TOPICS`) whose proposals they may be drawn to review. Decided as managing the
+/// organisation's people; the person must belong to it and hold the expert or reviewer
+/// capacity. Replaces the person's topics; returns them.
+pub async fn set_specialties(
+    db: &Db,
+    gate: &Gate,
+    caller: &Caller,
+    org: OrgId,
+    person: PersonId,
+    topics: &[String],
+) -> Result<Vec<String>, StandardsError> {
+    let mut tx = db.begin().await?;
+    let Some(o) = ticorr_platform::identity::orgs::load(&mut tx, org).await? else {
+        return Err(StandardsError::NotFound);
+    };
+    let resource = Resource::Organization(ticorr_platform::policy::OrgRef {
+        id: o.id,
+        kind: o.kind,
+        verified: o.status == ticorr_kernel::OrgStatus::Verified,
+    });
+    let (mut tx, _permit) = gate
+        .check_tx(tx, caller, Action::ManagePeople, &resource)
+        .await?;
+    let member: Option<String> = sqlx::query("SELECT org_id FROM people WHERE id = $1")
+        .bind(person.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.try_get("org_id"))
+        .transpose()?;
+    if member != Some(org.to_string()) {
+        return Err(StandardsError::NotFound);
+    }
+    let mut errors = FieldErrors::new();
+    for t in topics {
+        if !crate::TOPICS.contains(&t.as_str()) {
+            errors.add(
+                "topics",
+                "unknown",
+                format!("`{t}` is not one of {}", crate::TOPICS.join(", ")),
+            );
+        }
+    }
+    let capacities = ticorr_platform::identity::people::capacities_of(&mut tx, person).await?;
+    if !topics.is_empty()
+        && !capacities.iter().any(|c| {
+            matches!(
+                c,
+                ticorr_kernel::Capacity::Expert | ticorr_kernel::Capacity::Reviewer
+            )
+        })
+    {
+        errors.add(
+            "topics",
+            "no_capacity",
+            "specialties are recorded for people with the expert or reviewer capacity",
+        );
+    }
+    if !errors.is_empty() {
+        return Err(StandardsError::Fields(errors));
+    }
+    sqlx::query("DELETE FROM person_specialties WHERE person_id = $1")
+        .bind(person.to_string())
+        .execute(&mut *tx)
+        .await?;
+    let mut unique: Vec<&str> = topics.iter().map(String::as_str).collect();
+    unique.sort_unstable();
+    unique.dedup();
+    add_specialties(&mut tx, person, &unique).await?;
+    tx.commit().await?;
+    Ok(unique.into_iter().map(str::to_owned).collect())
 }
 
 /// Records topics a person's expertise covers (`person_specialties`), keeping those

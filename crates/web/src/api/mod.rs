@@ -127,6 +127,7 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(routes!(organizations::review))
         .routes(routes!(organizations::members, organizations::add_member))
         .routes(routes!(organizations::change_member))
+        .routes(routes!(organizations::set_specialties))
         .routes(routes!(organizations::tokens, organizations::issue_token))
         .routes(routes!(organizations::revoke_token))
         .routes(routes!(webhooks::list, webhooks::create))

@@ -228,6 +228,46 @@ pub async fn change_member(
     ))
 }
 
+/// A person's specialties: the standards topics whose proposals they may review.
+#[derive(Debug, serde::Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Specialties {
+    /// `design_material`, `fabrication`, `installation`, `operation`, `cleaning`,
+    /// `inspection`, `hydrogen`, `heaters`, `other`.
+    pub topics: Vec<String>,
+}
+
+/// An admin records what one of the organisation's experts (or reviewers) is qualified
+/// in: reviewers of a standard proposal are drawn from the people whose specialties
+/// include its topic. Replaces the person's topics.
+#[utoipa::path(
+    put,
+    path = "/api/v1/organizations/{id}/people/{person_id}/specialties",
+    tag = "organizations",
+    operation_id = "set_specialties",
+    params(("id" = OrgId, Path), ("person_id" = PersonId, Path)),
+    request_body = Specialties,
+    responses((status = 200, body = Specialties), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn set_specialties(
+    State(state): State<AppState>,
+    ApiPerson(caller, _): ApiPerson,
+    Path((id, person_id)): Path<(OrgId, PersonId)>,
+    Json(body): Json<Specialties>,
+) -> Result<Json<Specialties>, ApiError> {
+    let topics = ticorr_standards::lifecycle::set_specialties(
+        &state.db,
+        &state.gate,
+        &caller,
+        id,
+        person_id,
+        &body.topics,
+    )
+    .await?;
+    Ok(Json(Specialties { topics }))
+}
+
 /// The organisation's API tokens (admins only).
 #[utoipa::path(
     get,

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use ticorr_kernel::{PageRequest, PersonId, Role, SessionId, TokenId};
+use ticorr_kernel::{Capacity, PageRequest, PersonId, Role, SessionId, TokenId};
 use ticorr_platform::identity::people::{self, MemberChange, NewMember, Person};
 use ticorr_platform::identity::sessions::{self, SessionInfo};
 use ticorr_platform::identity::tokens::{self, NewToken, TokenInfo};
@@ -174,9 +174,17 @@ struct PeoplePage<'a> {
     notice: Option<String>,
     roles: Vec<(String, String)>,
     me: PersonId,
+    /// For people with the expert or reviewer capacity: their specialties.
+    specialties: std::collections::HashMap<PersonId, Vec<String>>,
+    /// Every topic, with its label.
+    topics: Vec<(String, String)>,
 }
 
 impl PeoplePage<'_> {
+    fn specialties_of(&self, person: &PersonId) -> Option<&Vec<String>> {
+        self.specialties.get(person)
+    }
+
     fn has(&self, field: &str) -> bool {
         self.errors.iter().any(|(f, _)| f == field)
     }
@@ -224,8 +232,33 @@ async fn people_page(
         Ok(l) => l,
         Err(e) => return ctx.identity_error(e).into_response(),
     };
+    let mut specialties = std::collections::HashMap::new();
+    {
+        let mut conn = match ctx.state.db.pool().acquire().await {
+            Ok(c) => c,
+            Err(e) => return ctx.storage_error(e).into_response(),
+        };
+        for p in &list.items {
+            if p.capacities
+                .iter()
+                .any(|c| matches!(c, Capacity::Expert | Capacity::Reviewer))
+            {
+                match ticorr_standards::lifecycle::specialties(&mut conn, p.id).await {
+                    Ok(t) => {
+                        specialties.insert(p.id, t);
+                    }
+                    Err(e) => return ctx.storage_error(e).into_response(),
+                }
+            }
+        }
+    }
     render(&PeoplePage {
         ctx,
+        specialties,
+        topics: ticorr_standards::TOPICS
+            .iter()
+            .map(|t| ((*t).to_owned(), ctx.label("standard-topic", t)))
+            .collect(),
         next: list
             .next_cursor
             .map(|c| format!("/org/people?cursor={}", url_encode(&c))),
@@ -294,6 +327,37 @@ pub async fn add_person(State(state): State<AppState>, form: CsrfForm<AddPersonF
             res
         }
         Err(e) => ctx.identity_error(e).into_response(),
+    }
+}
+
+/// Records an expert's specialties (the `topic` checkboxes).
+pub async fn set_specialties(
+    State(state): State<AppState>,
+    Path(id): Path<PersonId>,
+    form: CsrfForm<serde::de::IgnoredAny>,
+) -> Response {
+    let CsrfForm { ctx, pairs, .. } = form;
+    let actor = match ctx.require_actor() {
+        Ok(a) => a.clone(),
+        Err(e) => return e.into_response(),
+    };
+    let topics: Vec<String> = pairs
+        .into_iter()
+        .filter(|(k, _)| k == "topic")
+        .map(|(_, v)| v)
+        .collect();
+    match ticorr_standards::lifecycle::set_specialties(
+        &state.db,
+        &state.gate,
+        ctx.caller(),
+        actor.org_id,
+        id,
+        &topics,
+    )
+    .await
+    {
+        Ok(_) => see_other("/org/people?done=specialties-saved"),
+        Err(e) => ctx.standards_error(e).into_response(),
     }
 }
 

@@ -68,6 +68,10 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         )
         .route("/org/people/{id}", post(account::change_person))
         .route(
+            "/org/people/{id}/specialties",
+            post(account::set_specialties),
+        )
+        .route(
             "/org/tokens",
             get(account::tokens).post(account::issue_token),
         )

@@ -806,6 +806,7 @@ ticorr_test_support::on_both_engines!(
     an_erratum_is_released_as_the_next_minor_version,
     a_due_review_opens_a_task_that_reaffirming_closes,
     a_supplementary_clause_is_verified_applied_and_promoted,
+    an_admin_records_its_experts_specialties,
 );
 
 async fn item_id(app: &TestApp, who: &Login, tag: &str) -> String {
@@ -1050,4 +1051,102 @@ async fn a_supplementary_clause_is_verified_applied_and_promoted(app: TestApp) {
     );
     let (s, _) = post(app, &format!("{url}/promote"), &w.secretary, json!({})).await;
     assert_eq!(s, StatusCode::CONFLICT);
+}
+
+/// An organisation's admin records its experts' specialties, which decide who is eligible
+/// to review a proposal; members, other organisations and people without the capacity
+/// cannot be given them.
+async fn an_admin_records_its_experts_specialties(app: TestApp) {
+    let research = app.org(OrgKind::Research, &[]).await;
+    let admin = app.person(research, Role::Admin).await;
+    let member = app.person(research, Role::Member).await;
+    let e = expert(&app, research, &[]).await;
+    let outsider_org = app.org(OrgKind::Research, &[]).await;
+    let outsider = app.person(outsider_org, Role::Admin).await;
+    let path = format!(
+        "/api/v1/organizations/{research}/people/{}/specialties",
+        e.person_id
+    );
+    let put = |who: &Login, topics: Value| {
+        let app = &app;
+        let path = path.clone();
+        let token = who.token.clone();
+        async move {
+            app.send_json(Method::PUT, &path, Some(&token), &json!({"topics": topics}))
+                .await
+        }
+    };
+    let r = put(&admin, json!(["hydrogen", "cleaning", "hydrogen"])).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["topics"], json!(["cleaning", "hydrogen"]));
+    assert_eq!(
+        put(&member, json!(["operation"])).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // Another organisation's admin sees the (public) profile but manages none of its people.
+    assert_eq!(
+        put(&outsider, json!(["operation"])).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = put(&admin, json!(["corrosion"])).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let plain = format!(
+        "/api/v1/organizations/{research}/people/{}/specialties",
+        member.person_id
+    );
+    let r = app
+        .send_json(
+            Method::PUT,
+            &plain,
+            Some(&admin.token),
+            &json!({"topics": ["operation"]}),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "no expert capacity"
+    );
+    assert_eq!(
+        app.count(
+            "person_specialties",
+            &format!("person_id = '{}'", e.person_id)
+        )
+        .await,
+        2,
+        "refusals changed nothing"
+    );
+    // The people page offers the form for the expert only, and saves it.
+    let page = app
+        .get_with_cookies("/org/people", &crate::pages::cookie(&admin))
+        .await
+        .text();
+    assert!(
+        page.contains(&format!("specialties-{}", e.person_id)),
+        "{page}"
+    );
+    assert!(!page.contains(&format!("specialties-{}", member.person_id)));
+    let r = app
+        .post_form(
+            &format!("/org/people/{}/specialties", e.person_id),
+            &crate::pages::cookie(&admin),
+            &[
+                ("_csrf", &crate::pages::csrf_in(&page)),
+                ("topic", "operation"),
+                ("topic", "inspection"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(
+        app.count(
+            "person_specialties",
+            &format!(
+                "person_id = '{}' AND topic IN ('operation', 'inspection')",
+                e.person_id
+            )
+        )
+        .await,
+        2
+    );
 }
