@@ -1148,3 +1148,5 @@ specialties-title = Specialties
 specialties-hint = The standards topics this expert is qualified in: proposals on these topics may draw them as reviewers (never for a proposal of this organisation).
 specialties-save = Save specialties
 done-specialties-saved = The specialties were saved.
+report-remove = Remove
+done-evidence-deleted = The evidence file was removed.

@@ -1138,3 +1138,5 @@ specialties-title = 专业领域
 specialties-hint = 该专家具备资格的标准主题：这些主题的标准申请可抽选其担任评审专家（本单位的申请除外）。
 specialties-save = 保存专业领域
 done-specialties-saved = 专业领域已保存。
+report-remove = 删除
+done-evidence-deleted = 证据文件已删除。

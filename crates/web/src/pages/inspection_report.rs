@@ -199,3 +199,35 @@ pub async fn upload_evidence(
         },
     }
 }
+
+/// Removes an evidence file from a row, then back to the report at that row.
+pub async fn delete_evidence(
+    State(state): State<AppState>,
+    Path((id, position, file)): Path<(String, i64, ticorr_kernel::AttachmentId)>,
+    form: super::CsrfForm<super::auth::Empty>,
+) -> Response {
+    let ctx = form.ctx;
+    if let Err(e) = ctx.require_actor() {
+        return e.into_response();
+    }
+    let owner = match inspection::evidence_owner(&state.db, &format!("{id}:{position}")).await {
+        Ok(Some(o)) => o,
+        Ok(None) => return ctx.error(PageErrorKind::NotFound).into_response(),
+        Err(e) => return ctx.standards_error(e).into_response(),
+    };
+    match attachments::delete(
+        &state.db,
+        &state.gate,
+        &state.attachments,
+        ctx.caller(),
+        &owner,
+        file,
+    )
+    .await
+    {
+        Ok(()) => see_other(&format!(
+            "/standards/self-inspections/{id}/report?done=evidence-deleted#row-{position}"
+        )),
+        Err(e) => ctx.attachment_error(e).into_response(),
+    }
+}

@@ -140,6 +140,10 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
             get(inspection_report::report),
         )
         .route(
+            "/standards/self-inspections/{id}/rows/{position}/evidence/{file}/delete",
+            post(inspection_report::delete_evidence),
+        )
+        .route(
             "/standards/self-inspections/{id}/rows/{position}/evidence",
             post(inspection_report::upload_evidence).layer(DefaultBodyLimit::max(
                 crate::api::attachments::body_limit(config),

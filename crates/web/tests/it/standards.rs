@@ -758,6 +758,31 @@ async fn a_self_inspection_scores_answers_and_stays_private(app: TestApp) {
         .status,
         StatusCode::NOT_FOUND
     );
+    // Removing the file: not by another organisation, then by its own.
+    let delete =
+        format!("/standards/self-inspections/{id}/rows/{mandatory}/evidence/{file}/delete");
+    let theirs = app
+        .get_with_cookies("/standards/self-inspections", &stranger_cookie)
+        .await
+        .text();
+    let r = app
+        .post_form(
+            &delete,
+            &stranger_cookie,
+            &[("_csrf", &crate::pages::csrf_in(&theirs))],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = app
+        .post_form(
+            &delete,
+            &cookie,
+            &[("_csrf", &crate::pages::csrf_in(&report))],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let listed = app.get(&evidence, Some(&who.token)).await.json();
+    assert!(listed["items"].as_array().unwrap().is_empty());
     // The page shows the outcome and keeps what was typed on an error.
     let page = app
         .get_with_cookies(&format!("/standards/self-inspections/{id}"), &cookie)
