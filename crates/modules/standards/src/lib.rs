@@ -480,6 +480,12 @@ pub async fn match_org(db: &Db, gate: &Gate, caller: &Caller) -> Result<OrgMatch
     })
 }
 
+/// A calendar day as people type it (`YYYY-MM-DD`), surrounding spaces ignored.
+pub(crate) fn day(text: &str) -> Option<time::Date> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text.trim(), format).ok()
+}
+
 /// The subjects a standard covers (its `topic`), which experts' specialties are named by.
 pub const TOPICS: &[&str] = &[
     "design_material",

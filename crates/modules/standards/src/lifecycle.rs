@@ -547,7 +547,7 @@ async fn set_stage(
 }
 
 /// The verified associations: the standards secretariat.
-async fn secretariat(conn: &mut AnyConnection) -> Result<Vec<OrgId>, sqlx::Error> {
+pub(crate) async fn secretariat(conn: &mut AnyConnection) -> Result<Vec<OrgId>, sqlx::Error> {
     sqlx::query("SELECT id FROM organizations WHERE kind = $1 AND status = 'verified' ORDER BY id")
         .bind(OrgKind::Association.as_str())
         .fetch_all(conn)
@@ -868,6 +868,11 @@ pub async fn create(
             let s = store::standard(&mut tx, sid)
                 .await?
                 .ok_or(StandardsError::NotFound)?;
+            // Whether the caller may see it at all, before saying anything about it.
+            let (t, _permit) = gate
+                .check_tx(tx, caller, Action::Read, &s.resource())
+                .await?;
+            tx = t;
             let current = store::versions(&mut tx, sid)
                 .await?
                 .into_iter()
@@ -1350,6 +1355,10 @@ pub async fn assign_reviewers(
     if !errors.is_empty() {
         return Err(StandardsError::Fields(errors));
     }
+    if added.is_empty() {
+        // Everyone named is on the panel already: nothing changes, nobody is told again.
+        return Ok(());
+    }
     for c in &added {
         sqlx::query(
             "INSERT INTO standard_reviewers (draft_id, person_id, assigned_at, assigned_by) \
@@ -1380,29 +1389,27 @@ pub async fn assign_reviewers(
         &names.join(", "),
     )
     .await?;
-    if !added.is_empty() {
-        tell(
-            &mut tx,
-            now,
-            &Audience::People(added.iter().map(|c| c.person_id).collect()),
-            &draft,
-            (
-                format!("请评审标准草案：{}", name(&draft)),
-                format!("Please review: {}", name_en(&draft)),
+    tell(
+        &mut tx,
+        now,
+        &Audience::People(added.iter().map(|c| c.person_id).collect()),
+        &draft,
+        (
+            format!("请评审标准草案：{}", name(&draft)),
+            format!("Please review: {}", name_en(&draft)),
+        ),
+        (
+            format!(
+                "您被指派为专家评审，请逐条表决（共 {} 条）。",
+                draft.proposal.clauses.len()
             ),
-            (
-                format!(
-                    "您被指派为专家评审，请逐条表决（共 {} 条）。",
-                    draft.proposal.clauses.len()
-                ),
-                format!(
-                    "You have been assigned as a reviewer; please vote on each of its {} clauses.",
-                    draft.proposal.clauses.len()
-                ),
+            format!(
+                "You have been assigned as a reviewer; please vote on each of its {} clauses.",
+                draft.proposal.clauses.len()
             ),
-        )
-        .await?;
-    }
+        ),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -1512,8 +1519,7 @@ pub async fn vote(
 }
 
 fn parse_day(field: &str, text: &str) -> Result<time::Date, StandardsError> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(text.trim(), format).map_err(|_| {
+    crate::day(text).ok_or_else(|| {
         let mut f = FieldErrors::new();
         f.add(
             field,

@@ -439,8 +439,8 @@ async fn unified_clause(
     clause_id: &str,
 ) -> Result<Option<(crate::Standard, Stage, Clause)>, sqlx::Error> {
     let Some(r) = sqlx::query(
-        "SELECT v.standard_id, v.stage FROM clauses c JOIN standard_versions v ON v.id = c.version_id \
-         WHERE c.id = $1",
+        "SELECT v.standard_id, v.stage, c.version_id FROM clauses c \
+         JOIN standard_versions v ON v.id = c.version_id WHERE c.id = $1",
     )
     .bind(clause_id.to_owned())
     .fetch_optional(&mut *conn)
@@ -449,15 +449,11 @@ async fn unified_clause(
         return Ok(None);
     };
     let standard_id: String = r.try_get("standard_id")?;
+    let version_id: String = r.try_get("version_id")?;
     let stage: Stage = parsed(&r, "stage")?;
     let Some(standard) = store::standard(conn, &standard_id).await? else {
         return Ok(None);
     };
-    let version_id: String = sqlx::query("SELECT version_id FROM clauses WHERE id = $1")
-        .bind(clause_id.to_owned())
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get("version_id")?;
     let clause = store::clauses(conn, &version_id)
         .await?
         .into_iter()
@@ -630,6 +626,50 @@ pub async fn create(
     get(db, gate, caller, &id).await
 }
 
+/// The clauses an organisation could see or be bound by: its own, those shared with one
+/// of `parks`, and (with `industry`) those shared with the whole industry. Binds its values
+/// onto `args`.
+fn scope(org: OrgId, parks: &[OrgId], industry: bool, args: &mut Vec<String>) -> String {
+    args.push(org.to_string());
+    let mut scope = format!("(x.org_id = ${}", args.len());
+    if industry {
+        scope.push_str(" OR x.level = 'industry'");
+    }
+    for p in parks {
+        args.push(p.to_string());
+        scope.push_str(&format!(
+            " OR (x.level = 'park' AND x.park_id = ${})",
+            args.len()
+        ));
+    }
+    scope.push(')');
+    scope
+}
+
+/// Runs a scoped query and keeps the rows the caller may read.
+async fn readable(
+    db: &Db,
+    gate: &Gate,
+    caller: &Caller,
+    sql: String,
+    args: Vec<String>,
+) -> Result<Vec<Supplement>, StandardsError> {
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for a in args {
+        q = q.bind(a);
+    }
+    let mut conn = db.pool().acquire().await?;
+    let rows: Vec<Supplement> = q
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect::<Result<_, _>>()?;
+    Ok(gate
+        .filter(&mut conn, caller, Action::Read, rows, Supplement::resource)
+        .await?)
+}
+
 /// Filters of the supplementary clause list.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -653,16 +693,8 @@ pub async fn list(
     if actor.org_kind == OrgKind::Park {
         parks.push(actor.org_id);
     }
-    let mut args = vec![actor.org_id.to_string()];
-    let mut scope = String::from("(x.org_id = $1 OR x.level = 'industry'");
-    for p in &parks {
-        args.push(p.to_string());
-        scope.push_str(&format!(
-            " OR (x.level = 'park' AND x.park_id = ${})",
-            args.len()
-        ));
-    }
-    scope.push(')');
+    let mut args = Vec::new();
+    let scope = scope(actor.org_id, &parks, true, &mut args);
     let mut conditions = vec![scope];
     if let Some(s) = filter.standard_id.as_deref().filter(|s| !s.is_empty()) {
         args.push(s.to_owned());
@@ -676,20 +708,7 @@ pub async fn list(
         "{SELECT} WHERE {} ORDER BY x.updated_at DESC, x.id LIMIT 500",
         conditions.join(" AND ")
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for a in args {
-        q = q.bind(a);
-    }
-    let mut conn = db.pool().acquire().await?;
-    let rows: Vec<Supplement> = q
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect::<Result<_, _>>()?;
-    Ok(gate
-        .filter(&mut conn, caller, Action::Read, rows, Supplement::resource)
-        .await?)
+    readable(db, gate, caller, sql, args).await
 }
 
 /// The supplementary clauses held by `org` or shared with one of `parks` that the caller
@@ -701,31 +720,10 @@ pub async fn for_organization(
     org: OrgId,
     parks: &[OrgId],
 ) -> Result<Vec<Supplement>, StandardsError> {
-    let mut args = vec![org.to_string()];
-    let mut scope = String::from("(x.org_id = $1");
-    for p in parks {
-        args.push(p.to_string());
-        scope.push_str(&format!(
-            " OR (x.level = 'park' AND x.park_id = ${})",
-            args.len()
-        ));
-    }
-    scope.push(')');
+    let mut args = Vec::new();
+    let scope = scope(org, parks, false, &mut args);
     let sql = format!("{SELECT} WHERE {scope} ORDER BY x.created_at, x.id");
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for a in args {
-        q = q.bind(a);
-    }
-    let mut conn = db.pool().acquire().await?;
-    let rows: Vec<Supplement> = q
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect::<Result<_, _>>()?;
-    Ok(gate
-        .filter(&mut conn, caller, Action::Read, rows, Supplement::resource)
-        .await?)
+    readable(db, gate, caller, sql, args).await
 }
 
 /// One supplementary clause with the comparison, verdicts and applications.
@@ -829,14 +827,7 @@ async fn settle(
                 ),
             )
             .await?;
-            let secretariat: Vec<OrgId> = sqlx::query(
-                "SELECT id FROM organizations WHERE kind = 'association' AND status = 'verified'",
-            )
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(|r| parsed(r, "id"))
-            .collect::<Result<_, _>>()?;
+            let secretariat = lifecycle::secretariat(&mut *conn).await?;
             let message = Message {
                 kind: lifecycle::NOTIFY_KIND.to_owned(),
                 title_zh: format!(
@@ -976,15 +967,14 @@ pub async fn record_application(
     let actor = caller.principal.actor().ok_or(StandardsError::Forbidden)?;
     let now = gate.clock().now();
     let mut errors = FieldErrors::new();
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    match time::Date::parse(input.applied_from.trim(), format) {
-        Ok(d) if d > now.inner().date() => errors.add(
+    match crate::day(&input.applied_from) {
+        Some(d) if d > now.inner().date() => errors.add(
             "applied_from",
             "future",
             "an application cannot start in the future",
         ),
-        Ok(_) => {}
-        Err(_) => errors.add(
+        Some(_) => {}
+        None => errors.add(
             "applied_from",
             "invalid",
             format!("`{}` is not a date (YYYY-MM-DD)", input.applied_from),

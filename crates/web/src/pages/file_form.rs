@@ -100,9 +100,43 @@ pub(super) async fn read(state: &AppState, req: Request) -> FileForm {
     }
 }
 
+/// Why a file was not stored.
+pub(super) enum NotStored {
+    /// A refusal the uploader can act on, for the form: the status and the message.
+    Refused(StatusCode, String),
+    /// Any other fault: the error page.
+    Failed(Response),
+}
+
+/// Stores an uploaded file for `owner` through the attachment service (which asks the
+/// policies).
+pub(super) async fn store(
+    state: &AppState,
+    ctx: &PageCtx,
+    owner: &attachments::Owner,
+    name: &str,
+    bytes: axum::body::Bytes,
+) -> Result<(), NotStored> {
+    attachments::upload(
+        &state.db,
+        &state.gate,
+        &state.attachments,
+        ctx.caller(),
+        owner,
+        name,
+        bytes,
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| match refusal(ctx, &e) {
+        Some((status, message)) => NotStored::Refused(status, message),
+        None => NotStored::Failed(ctx.attachment_error(e).into_response()),
+    })
+}
+
 /// Why an upload was refused, in the page's language, with the status to answer; `None`
 /// for faults that are not the uploader's (those get the error page).
-pub(super) fn refusal(ctx: &PageCtx, e: &AttachmentError) -> Option<(StatusCode, String)> {
+fn refusal(ctx: &PageCtx, e: &AttachmentError) -> Option<(StatusCode, String)> {
     use fluent_bundle::FluentValue;
     let message = match e {
         AttachmentError::Refused(Refused::Mismatch {

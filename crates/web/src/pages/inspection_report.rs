@@ -179,24 +179,14 @@ pub async fn upload_evidence(
         Ok(None) => return ctx.error(PageErrorKind::NotFound).into_response(),
         Err(e) => return ctx.standards_error(e).into_response(),
     };
-    match attachments::upload(
-        &state.db,
-        &state.gate,
-        &state.attachments,
-        ctx.caller(),
-        &owner,
-        &name,
-        bytes,
-    )
-    .await
-    {
-        Ok(_) => see_other(&format!(
+    match super::file_form::store(&state, &ctx, &owner, &name, bytes).await {
+        Ok(()) => see_other(&format!(
             "/standards/self-inspections/{id}/report?done=evidence-added#row-{position}"
         )),
-        Err(e) => match super::file_form::refusal(&ctx, &e) {
-            Some((status, message)) => refused(ctx, status, message).await,
-            None => ctx.attachment_error(e).into_response(),
-        },
+        Err(super::file_form::NotStored::Refused(status, message)) => {
+            refused(ctx, status, message).await
+        }
+        Err(super::file_form::NotStored::Failed(page)) => page,
     }
 }
 

@@ -150,12 +150,12 @@ fn field_texts(ctx: &PageCtx, errors: &FieldErrors) -> Vec<(String, String)> {
 
 /// A step that could not be taken, to show on the page it came from.
 pub struct Failure {
-    status: StatusCode,
+    pub(super) status: StatusCode,
     /// (field, message).
-    messages: Vec<(String, String)>,
+    pub(super) messages: Vec<(String, String)>,
     /// The form that failed, and what was typed into it.
-    form: String,
-    typed: Typed,
+    pub(super) form: String,
+    pub(super) typed: Typed,
 }
 
 impl Failure {
@@ -177,33 +177,40 @@ fn failure(
     form: &str,
     typed: Typed,
 ) -> Result<Failure, PageError> {
+    failure_with(ctx, e, form, typed, "draft", field_texts)
+}
+
+/// A refused step of the standards pages, shown on the page it came from: field errors
+/// (worded by `fields`), conflicts with the record's state and problems with its content,
+/// introduced in the page's language by `<prefix>-conflict` and `<prefix>-invalid` where
+/// those messages exist; everything else is the error page.
+pub(super) fn failure_with(
+    ctx: &PageCtx,
+    e: StandardsError,
+    form: &str,
+    typed: Typed,
+    prefix: &str,
+    fields: fn(&PageCtx, &FieldErrors) -> Vec<(String, String)>,
+) -> Result<Failure, PageError> {
+    let say = |kind: &str, detail: String| {
+        let key = format!("{prefix}-{kind}");
+        if ctx.lang == Lang::En || !ctx.state.i18n.has(ctx.lang, &key) {
+            detail
+        } else {
+            ctx.t1(&key, "detail", detail)
+        }
+    };
     let (status, messages) = match e {
-        StandardsError::Fields(f) => (StatusCode::UNPROCESSABLE_ENTITY, field_texts(ctx, &f)),
+        StandardsError::Fields(f) => (StatusCode::UNPROCESSABLE_ENTITY, fields(ctx, &f)),
         StandardsError::Conflict(m) => (
             StatusCode::CONFLICT,
-            vec![(
-                String::new(),
-                if ctx.lang == Lang::En {
-                    m
-                } else {
-                    ctx.t1("draft-conflict", "detail", m)
-                },
-            )],
+            vec![(String::new(), say("conflict", m))],
         ),
         StandardsError::Invalid(problems) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             problems
                 .into_iter()
-                .map(|p| {
-                    (
-                        String::new(),
-                        if ctx.lang == Lang::En {
-                            p
-                        } else {
-                            ctx.t1("draft-invalid", "detail", p)
-                        },
-                    )
-                })
+                .map(|p| (String::new(), say("invalid", p)))
                 .collect(),
         ),
         other => return Err(ctx.standards_error(other)),

@@ -26,7 +26,7 @@ use ticorr_standards::supplement::{
 use ticorr_standards::{self as standards, Applies, Clause, Limit, StandardsError};
 
 use super::standards::{ClauseView, clause_view, conditions, in_lang};
-use super::standards_lifecycle::{RuleView, platform_standards};
+use super::standards_lifecycle::{Failure, RuleView, failure_with, platform_standards};
 use super::{CsrfForm, Done, Options, PageCtx, PageError, render, see_other, url_encode};
 use crate::i18n::Lang;
 
@@ -132,16 +132,6 @@ fn own_error(ctx: &PageCtx, field: &str, code: &str, detail: &str) -> (String, S
     (field.to_owned(), text)
 }
 
-/// A step that could not be taken, to show on the page it came from.
-struct Failure {
-    status: StatusCode,
-    /// (field, message).
-    messages: Vec<(String, String)>,
-    /// The form that failed, and what was typed into it.
-    form: String,
-    typed: Typed,
-}
-
 /// Turns a refused step into what the page shows: field errors and conflicts with the
 /// clause's state stay on the page; everything else is the error page.
 fn failure(
@@ -150,31 +140,7 @@ fn failure(
     form: &str,
     typed: Typed,
 ) -> Result<Failure, PageError> {
-    let (status, messages) = match e {
-        StandardsError::Fields(f) => (StatusCode::UNPROCESSABLE_ENTITY, field_texts(ctx, &f)),
-        StandardsError::Conflict(m) => (
-            StatusCode::CONFLICT,
-            vec![(
-                String::new(),
-                if ctx.lang == Lang::En {
-                    m
-                } else {
-                    ctx.t1("supplement-conflict", "detail", m)
-                },
-            )],
-        ),
-        StandardsError::Invalid(problems) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            problems.into_iter().map(|p| (String::new(), p)).collect(),
-        ),
-        other => return Err(ctx.standards_error(other)),
-    };
-    Ok(Failure {
-        status,
-        messages,
-        form: form.to_owned(),
-        typed,
-    })
+    failure_with(ctx, e, form, typed, "supplement", field_texts)
 }
 
 // ---- shared views ----
