@@ -13,6 +13,10 @@
 // test tells apart by the vote form only a panel member sees.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { signIn, startDemo } from '../harness.mjs';
 
@@ -364,5 +368,18 @@ test('a self-inspection report lists the mandatory gap first and takes a file as
   const res = await page.request.get(`${demo.base}${await files.getAttribute('href')}`);
   assert.equal(res.status(), 200);
   assert.deepEqual(Buffer.from(await res.body()), pdf);
+
+  // The printable report downloads as a PDF that reads the same: the gap with its note,
+  // its evidence file, and lines to sign.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#report-pdf')]);
+  assert.match(download.suggestedFilename(), /^self-inspection-.+\.pdf$/);
+  const saved = join(await mkdtemp(join(tmpdir(), 'ticorr-report-')), 'report.pdf');
+  await download.saveAs(saved);
+  const text = execFileSync('pdftotext', ['-enc', 'UTF-8', saved, '-'], { encoding: 'utf8' });
+  const squeezed = text.replace(/\s+/g, '');
+  assert.match(text, /合规自查报告/);
+  assert.ok(squeezed.includes(note.replace(/\s+/g, '')), text);
+  assert.ok(squeezed.includes('壁温记录.pdf'), text);
+  assert.match(text, /签字确认/);
   await closeAll(page);
 });

@@ -185,6 +185,7 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
             standards::get_inspection,
             standards::answer_inspection
         ))
+        .routes(routes!(standards::inspection_report_pdf))
         .routes(routes!(standards::get))
         .routes(routes!(standards::clauses))
         .routes(routes!(standard_drafts::list, standard_drafts::create))

@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use ticorr_kernel::EquipmentId;
+use ticorr_kernel::{EquipmentId, FieldErrors};
 use ticorr_standards::catalogue::Catalogue;
 use ticorr_standards::inspection::{self, InspectionView};
 use ticorr_standards::{
@@ -14,6 +14,7 @@ use super::page_schema;
 use crate::auth::{ApiCaller, ApiPerson};
 use crate::error::{ApiError, Problem};
 use crate::extract::{Json, PageParams, Path, Query};
+use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
 
 page_schema!(StandardPage, Standard);
@@ -217,6 +218,59 @@ pub async fn get_inspection(
 ) -> Result<Json<InspectionView>, ApiError> {
     Ok(Json(
         inspection::get(&state.db, &state.gate, &caller, &id).await?,
+    ))
+}
+
+/// The language of a printable report.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ReportQuery {
+    /// `zh-CN` (the default) or `en`.
+    pub lang: Option<String>,
+}
+
+/// The self-inspection report as a PDF: the outcome, the gaps (mandatory first) with their
+/// clauses, notes and evidence hashes, the other rows, and lines to sign. A4, Chinese or
+/// English.
+#[utoipa::path(
+    get,
+    path = "/api/v1/standards/self-inspections/{id}/report.pdf",
+    tag = "standards",
+    operation_id = "self_inspection_report_pdf",
+    params(("id" = String, Path), ReportQuery),
+    responses(
+        (status = 200, description = "The report, as an attachment", content_type = "application/pdf"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn inspection_report_pdf(
+    State(state): State<AppState>,
+    ApiPerson(caller, _): ApiPerson,
+    Path(id): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    use crate::pages::inspection_report as report;
+    let lang = match q.lang.as_deref() {
+        None => Lang::Zh,
+        Some(l) => Lang::parse(l).ok_or_else(|| {
+            let mut e = FieldErrors::new();
+            e.add("lang", "unknown", "use zh-CN or en");
+            ApiError::Invalid(e)
+        })?,
+    };
+    let tr = Tr {
+        i18n: &state.i18n,
+        lang,
+    };
+    let v = inspection::get(&state.db, &state.gate, &caller, &id).await?;
+    let sections = report::sections(tr, &state, &caller, &v).await?;
+    let doc = report::document(tr, &caller, &v, &sections, state.gate.clock().now());
+    let bytes = ticorr_pdf::render(&doc).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(report::pdf_response(
+        &format!("self-inspection-{id}.pdf"),
+        bytes,
     ))
 }
 

@@ -9,7 +9,7 @@ mod auth;
 mod equipment;
 mod file_form;
 mod home;
-mod inspection_report;
+pub(crate) mod inspection_report;
 mod jobs;
 mod notifications;
 mod operator;
@@ -138,6 +138,10 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .route(
             "/standards/self-inspections/{id}/report",
             get(inspection_report::report),
+        )
+        .route(
+            "/standards/self-inspections/{id}/report.pdf",
+            get(inspection_report::report_pdf),
         )
         .route(
             "/standards/self-inspections/{id}/rows/{position}/evidence/{file}/delete",

@@ -13,7 +13,7 @@ use ticorr_standards::{
 use super::standards_lifecycle as lifecycle_pages;
 use super::standards_supplements as supplement_pages;
 use super::{PageCtx, render, url_encode};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Tr};
 
 /// The Chinese or the English text, by the page's language.
 pub(super) fn in_lang(ctx: &PageCtx, zh: &str, en: &str) -> String {
@@ -553,21 +553,18 @@ pub struct InspectionSummary {
     pub critical: usize,
 }
 
-pub(super) fn summary(
-    ctx: &PageCtx,
-    v: &standards::inspection::InspectionView,
-) -> InspectionSummary {
+pub(super) fn summary(tr: Tr<'_>, v: &standards::inspection::InspectionView) -> InspectionSummary {
     let s = &v.score;
     InspectionSummary {
         id: v.inspection.id.clone(),
         title: if v.inspection.title.is_empty() {
-            ctx.t("inspection-all-equipment")
+            tr.t("inspection-all-equipment")
         } else {
             v.inspection.title.clone()
         },
         created: v.inspection.created_at.human(),
         outcome: s.outcome.clone(),
-        outcome_label: ctx.label("inspection-outcome", &s.outcome),
+        outcome_label: tr.label("inspection-outcome", &s.outcome),
         answered: s.answered,
         rows: s.rows,
         percent: s
@@ -592,7 +589,7 @@ pub async fn inspections(ctx: PageCtx) -> Response {
     }
     match standards::inspection::list(&ctx.state.db, &ctx.state.gate, ctx.caller()).await {
         Ok(list) => render(&InspectionsPage {
-            items: list.iter().map(|v| summary(&ctx, v)).collect(),
+            items: list.iter().map(|v| summary(ctx.tr(), v)).collect(),
             ctx: &ctx,
         }),
         Err(e) => ctx.standards_error(e).into_response(),
@@ -669,7 +666,7 @@ fn inspection_page(
     (
         status,
         render(&InspectionPage {
-            summary: summary(ctx, v),
+            summary: summary(ctx.tr(), v),
             rows,
             notice,
             has_errors: !errors.is_empty(),

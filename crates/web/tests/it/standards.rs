@@ -758,6 +758,39 @@ async fn a_self_inspection_scores_answers_and_stays_private(app: TestApp) {
         .status,
         StatusCode::NOT_FOUND
     );
+    // The same report as a PDF, from the page and over the API; the organisation's alone.
+    assert!(report.contains(&format!("/standards/self-inspections/{id}/report.pdf")));
+    for (path, by) in [
+        (format!("/standards/self-inspections/{id}/report.pdf"), None),
+        (
+            format!("/api/v1/standards/self-inspections/{id}/report.pdf?lang=en"),
+            Some(&who.token),
+        ),
+    ] {
+        let r = match by {
+            None => app.get_with_cookies(&path, &cookie).await,
+            Some(token) => app.get(&path, Some(token)).await,
+        };
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert_eq!(r.header("content-type"), Some("application/pdf"));
+        assert_eq!(
+            r.header("content-disposition"),
+            Some(format!("attachment; filename=\"self-inspection-{id}.pdf\"").as_str())
+        );
+        assert!(r.body.starts_with(b"%PDF-"), "{path}");
+        assert_eq!(
+            app.get(&path, Some(&stranger.token)).await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+    let r = app
+        .get(
+            &format!("/api/v1/standards/self-inspections/{id}/report.pdf?lang=fr"),
+            Some(&who.token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["errors"][0]["field"], "lang");
     // Removing the file: not by another organisation, then by its own.
     let delete =
         format!("/standards/self-inspections/{id}/rows/{mandatory}/evidence/{file}/delete");
