@@ -51,6 +51,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(15, "0015_self_inspections"),
     migration!(16, "0016_standard_lifecycle"),
     migration!(17, "0017_supplementary_clauses"),
+    migration!(18, "0018_draft_revision"),
 ];
 
 /// What a run of the migrations did.

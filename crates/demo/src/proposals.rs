@@ -493,6 +493,7 @@ impl Runner<'_> {
                     let edit = DraftEdit {
                         proposal,
                         justification: story.justification.text(),
+                        revision: Some(created.revision),
                     };
                     lifecycle::update(db, &self.gate, &caller, &created.id, &edit)
                         .await
@@ -504,13 +505,15 @@ impl Runner<'_> {
                 changes,
             } => {
                 let id = draft()?;
-                let mut proposal = self.current(&id).await?.draft.proposal;
+                let current = self.current(&id).await?.draft;
+                let mut proposal = current.proposal;
                 apply(&mut proposal, changes)?;
                 let applicant = self.directory.resolve(&story.applicant)?;
                 let caller = self.caller(applicant).await?;
                 let edit = DraftEdit {
                     proposal,
                     justification: justification.text(),
+                    revision: Some(current.revision),
                 };
                 lifecycle::update(db, &self.gate, &caller, &id, &edit)
                     .await

@@ -191,6 +191,8 @@ pub struct Draft {
     /// The standard as proposed, with its clauses.
     #[schema(value_type = Object)]
     pub proposal: StandardInput,
+    /// The content's revision: each save of the proposal or its justification adds one.
+    pub revision: i64,
     pub justification: String,
     /// The last day of public consultation (`YYYY-MM-DD`).
     pub consultation_ends_on: Option<String>,
@@ -337,8 +339,8 @@ pub fn tally(clauses: &[ClauseInput], votes: &[VoteRecord], assigned: usize) -> 
 
 const DRAFT_SELECT: &str = "SELECT d.id, d.kind, d.standard_id, d.base_version_id, \
     d.applicant_org_id, o.name AS applicant_org_name, d.applicant_person_id, d.stage, d.round, \
-    d.proposal, d.justification, d.consultation_ends_on, d.released_version_id, d.created_at, \
-    d.updated_at FROM standard_drafts d JOIN organizations o ON o.id = d.applicant_org_id";
+    d.proposal, d.revision, d.justification, d.consultation_ends_on, d.released_version_id, \
+    d.created_at, d.updated_at FROM standard_drafts d JOIN organizations o ON o.id = d.applicant_org_id";
 
 fn decode(e: serde_json::Error) -> sqlx::Error {
     sqlx::Error::Decode(Box::new(e))
@@ -357,6 +359,7 @@ fn draft_from(r: &AnyRow) -> Result<Draft, sqlx::Error> {
         stage: parsed(r, "stage")?,
         round: r.try_get("round")?,
         proposal: serde_json::from_str(&proposal).map_err(decode)?,
+        revision: r.try_get("revision")?,
         justification: r.try_get("justification")?,
         consultation_ends_on: r.try_get("consultation_ends_on")?,
         released_version_id: r.try_get("released_version_id")?,
@@ -786,6 +789,10 @@ pub struct DraftEdit {
     #[schema(value_type = Object)]
     pub proposal: StandardInput,
     pub justification: String,
+    /// The revision the edit was made on. When given and the proposal has been saved since,
+    /// the edit is refused as a conflict and nothing changes; read it again and redo.
+    #[serde(default)]
+    pub revision: Option<i64>,
 }
 
 /// Checks a proposal's content against the standard it belongs to.
@@ -929,6 +936,7 @@ pub async fn create(
         applicant_person_id: actor.person_id,
         stage: DraftStage::Draft,
         round: 0,
+        revision: 0,
         proposal,
         justification: new.justification.trim().to_owned(),
         consultation_ends_on: None,
@@ -1020,15 +1028,24 @@ pub async fn update(
     if !errors.is_empty() {
         return Err(StandardsError::Fields(errors));
     }
-    sqlx::query(
-        "UPDATE standard_drafts SET proposal = $1, justification = $2, updated_at = $3 WHERE id = $4",
+    // The revision compared in the write itself, so two saves racing cannot both pass.
+    let expected = edit.revision.unwrap_or(draft.revision);
+    let written = sqlx::query(
+        "UPDATE standard_drafts SET proposal = $1, justification = $2, updated_at = $3, \
+         revision = revision + 1 WHERE id = $4 AND revision = $5",
     )
     .bind(serde_json::to_string(&edit.proposal).expect("a proposal serializes"))
     .bind(edit.justification.trim().to_owned())
     .bind(now.to_rfc3339())
     .bind(id.to_owned())
+    .bind(expected)
     .execute(&mut *tx)
     .await?;
+    if written.rows_affected() != 1 {
+        return Err(StandardsError::Conflict(format!(
+            "the proposal was saved by someone else since revision {expected}; read it again and redo the change"
+        )));
+    }
     let detail = format!("{} clauses", edit.proposal.clauses.len());
     let action = if draft.stage == DraftStage::Approved {
         "revised_after_consultation"

@@ -85,7 +85,8 @@ pub async fn get(
     ))
 }
 
-/// Rewrites the proposal (the whole standard with its clauses) while it is a draft.
+/// Rewrites the proposal (the whole standard with its clauses) while it is a draft. Send the
+/// `revision` read with it: if someone saved since, the edit is a 409 and nothing changes.
 #[utoipa::path(
     put,
     path = "/api/v1/standard-drafts/{id}",

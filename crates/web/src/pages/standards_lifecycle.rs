@@ -962,7 +962,7 @@ pub struct Head {
     pub round: i64,
     pub created: String,
     pub updated: String,
-    /// The version stamp the edit forms send back, to refuse an edit of a stale page.
+    /// The content revision the edit forms send back, to refuse an edit of a stale page.
     pub stamp: String,
     pub topic: String,
     pub interval: i64,
@@ -1372,7 +1372,7 @@ async fn proposal_page(
         round: d.round,
         created: d.created_at.human(),
         updated: d.updated_at.human(),
-        stamp: d.updated_at.to_rfc3339(),
+        stamp: d.revision.to_string(),
         topic: ctx.label("standard-topic", &p.topic),
         interval: p.review_interval_months,
         justification: d.justification.clone(),
@@ -1521,6 +1521,7 @@ async fn save(
     id: &str,
     proposal: StandardInput,
     justification: String,
+    revision: i64,
 ) -> Result<(), StandardsError> {
     lifecycle::update(
         &ctx.state.db,
@@ -1530,6 +1531,7 @@ async fn save(
         &DraftEdit {
             proposal,
             justification,
+            revision: Some(revision),
         },
     )
     .await
@@ -1550,9 +1552,10 @@ async fn edit(
         Ok(v) => v,
         Err(e) => return ctx.standards_error(e).into_response(),
     };
-    // The form carries the version it was made from: an edit of a page that has since
+    // The form carries the revision it was made from: an edit of a page that has since
     // changed would silently undo the other change, since the whole proposal is saved.
-    if view.draft.updated_at.to_rfc3339() != field(&t, "stamp") {
+    // The save checks the revision again, for a change landing in between.
+    if view.draft.revision.to_string() != field(&t, "stamp") {
         let mut f = Failure::new(form, t, vec![(String::new(), ctx.t("draft-error-stale"))]);
         f.status = StatusCode::CONFLICT;
         return proposal_page(ctx, id, None, Some(f)).await;
@@ -1563,7 +1566,7 @@ async fn edit(
     if !refused.is_empty() {
         return proposal_page(ctx, id, None, Some(Failure::new(form, t, refused))).await;
     }
-    let result = save(ctx, id, proposal, justification).await;
+    let result = save(ctx, id, proposal, justification, view.draft.revision).await;
     finish(ctx, id, result, form, t, done).await
 }
 

@@ -246,11 +246,27 @@ async fn a_revision_goes_round_the_whole_loop(app: TestApp) {
         "text_zh": "每次化学清洗后宜验证无氟残留。",
         "risk_grades": ["III", "IV"], "applies": {}
     }));
-    let edit = json!({"proposal": proposal, "justification": "Field cases show crevice attack between 60 and 70 °C."});
+    let read = app.get(&url, Some(&w.applicant.token)).await.json();
+    let revision = read["draft"]["revision"].as_i64().unwrap();
+    let edit = json!({"proposal": proposal, "justification": "Field cases show crevice attack between 60 and 70 °C.", "revision": revision});
     let res = app
         .send_json(Method::PUT, &url, Some(&w.applicant.token), &edit)
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    assert_eq!(res.json()["revision"], revision + 1);
+    // A second save made on the same revision would undo the first: refused, nothing changes.
+    let mut stale = edit.clone();
+    stale["justification"] = json!("an older copy of the page");
+    let res = app
+        .send_json(Method::PUT, &url, Some(&w.applicant.token), &stale)
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.text());
+    let now = app.get(&url, Some(&w.applicant.token)).await.json();
+    assert_eq!(now["draft"]["revision"], revision + 1);
+    assert_eq!(
+        now["draft"]["justification"],
+        "Field cases show crevice attack between 60 and 70 °C."
+    );
 
     // The proposal's diff: the figure is the change, and 5.2 is new.
     let d = app
