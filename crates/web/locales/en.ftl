@@ -729,7 +729,10 @@ inspection-outcome-gaps = Gaps in recommended clauses
 inspection-outcome-conform = Conform
 inspection-answered = Answered
 inspection-percent = Conforming
-inspection-critical = { $count } mandatory clauses not met
+inspection-critical = { $count ->
+    [one] one mandatory clause not met
+   *[other] { $count } mandatory clauses not met
+}
 inspection-scoring = The score is the share of clauses answered "conform" among those that conform or not; "not applicable" does not count. Any mandatory clause not met makes the outcome critical, whatever the share.
 inspection-items = Items
 inspection-note = Note (say what does not conform, or the evidence)

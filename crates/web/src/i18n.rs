@@ -139,13 +139,20 @@ impl Tr<'_> {
         self.i18n.get(self.lang, key, &[])
     }
 
-    /// A message with one named argument.
+    /// A message with one named argument. A whole number goes in as a number, so that a
+    /// message can choose its plural form (`[one]`, `*[other]`).
     pub fn t1(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
-        self.i18n.get(
-            self.lang,
-            key,
-            &[(name, FluentValue::from(value.to_string()))],
-        )
+        let text = value.to_string();
+        let whole = !text.is_empty()
+            && text.len() <= 15
+            && text.bytes().all(|b| b.is_ascii_digit())
+            && (text == "0" || !text.starts_with('0'));
+        let value = if whole {
+            FluentValue::try_number(&text)
+        } else {
+            FluentValue::from(text.clone())
+        };
+        self.i18n.get(self.lang, key, &[(name, value)])
     }
 
     /// The label of a vocabulary value, e.g. `("org-kind", "park")` → "园区".
@@ -157,6 +164,34 @@ impl Tr<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_choose_the_plural_form() {
+        let i18n = I18n::load().unwrap();
+        let tr = Tr {
+            i18n: &i18n,
+            lang: Lang::En,
+        };
+        assert_eq!(
+            tr.t1("inspection-critical", "count", 1),
+            "one mandatory clause not met"
+        );
+        assert_eq!(
+            tr.t1("inspection-critical", "count", 3),
+            "3 mandatory clauses not met"
+        );
+        // Numbers that are text (a code, a version) stay as written.
+        assert_eq!(
+            tr.t1("inbox-unread-count", "count", 1),
+            "one unread notification"
+        );
+        for text in ["1.0", "0010", "91330000123456789X"] {
+            assert!(
+                tr.t1("report-attach", "size", text).contains(text),
+                "{text}"
+            );
+        }
+    }
 
     #[test]
     fn both_languages_parse_and_define_the_same_keys() {
