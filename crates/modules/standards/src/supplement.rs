@@ -156,6 +156,8 @@ pub struct Supplement {
     pub org_name: String,
     pub level: Level,
     pub park_id: Option<OrgId>,
+    /// The park it is shared with, for level `park`.
+    pub park_name: Option<String>,
     pub base_clause_id: String,
     pub base_standard_id: String,
     pub base_code: String,
@@ -301,9 +303,10 @@ pub fn promotion(applications: &[(OrgId, ApplicationOutcome)], verified: bool) -
 // ---- storage ----
 
 const SELECT: &str = "SELECT x.id, x.org_id, o.name AS org_name, x.level, x.park_id, \
-    x.base_clause_id, x.base_standard_id, s.code AS base_code, c.number AS base_number, x.number, \
-    x.text_zh, x.text_en, x.justification, x.limits, x.status, x.draft_id, x.created_at, \
-    x.updated_at FROM supplementary_clauses x JOIN organizations o ON o.id = x.org_id \
+    pk.name AS park_name, x.base_clause_id, x.base_standard_id, s.code AS base_code, \
+    c.number AS base_number, x.number, x.text_zh, x.text_en, x.justification, x.limits, \
+    x.status, x.draft_id, x.created_at, x.updated_at FROM supplementary_clauses x \
+    JOIN organizations o ON o.id = x.org_id LEFT JOIN organizations pk ON pk.id = x.park_id \
     JOIN standards s ON s.id = x.base_standard_id JOIN clauses c ON c.id = x.base_clause_id";
 
 fn decode(e: serde_json::Error) -> sqlx::Error {
@@ -328,6 +331,7 @@ fn from_row(r: &AnyRow) -> Result<Supplement, sqlx::Error> {
         org_name: r.try_get("org_name")?,
         level: parsed(r, "level")?,
         park_id: ticorr_db::parsed_opt(r, "park_id")?,
+        park_name: r.try_get("park_name")?,
         base_clause_id: r.try_get("base_clause_id")?,
         base_standard_id: r.try_get("base_standard_id")?,
         base_code: r.try_get("base_code")?,

@@ -682,6 +682,8 @@ pub struct Head {
     pub number: String,
     pub org: String,
     pub level: String,
+    /// The park a park-level clause is shared with.
+    pub park: Option<String>,
     pub status: String,
     pub status_label: String,
     pub standard_id: String,
@@ -875,6 +877,7 @@ fn head(ctx: &PageCtx, s: &Supplement) -> Head {
         number: s.number.clone(),
         org: s.org_name.clone(),
         level: s.level.as_str().to_owned(),
+        park: s.park_name.clone(),
         status: s.status.as_str().to_owned(),
         status_label: status_label(ctx, s.status),
         standard_id: s.base_standard_id.clone(),

@@ -644,6 +644,30 @@ async fn a_private_clause_stays_with_its_holder(app: TestApp) {
     );
     let p = en(app, "/standards/supplements", &w.other).await;
     assert!(p.html.contains("supplements-none"), "{}", p.html);
+
+    // At the park level the page names the park it is shared with.
+    let park = app.org(OrgKind::Park, &[]).await;
+    let settled_org = app.org(OrgKind::Enterprise, &[park]).await;
+    let settled = app.person(settled_org, Role::Admin).await;
+    let park_id = park.to_string();
+    let p = post(
+        app,
+        "/standards/supplements/new",
+        &settled,
+        &fields(&clause_id, &[("level", "park"), ("park_id", &park_id)]),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+    let url = p.location.unwrap();
+    let p = en(app, url.split('?').next().unwrap(), &settled).await;
+    let named = p
+        .html
+        .split("id=\"supplement-park\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(named.starts_with("测试park单位"), "{}", p.html);
 }
 
 ticorr_test_support::on_both_engines!(
