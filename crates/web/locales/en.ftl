@@ -1158,5 +1158,7 @@ report-sign-off = Sign-off
 report-checked-by = Checked by
 report-approved-by = Approved by
 report-date = Date
+report-why = Why
+report-refs = References
 report-remove = Remove
 done-evidence-deleted = The evidence file was removed.

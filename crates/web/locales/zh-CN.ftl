@@ -1145,5 +1145,7 @@ report-sign-off = 签字确认
 report-checked-by = 检查人
 report-approved-by = 审核人
 report-date = 日期
+report-why = 条款依据
+report-refs = 引用标准
 report-remove = 删除
 done-evidence-deleted = 证据文件已删除。

@@ -136,6 +136,25 @@ pub async fn get(
     Ok(StandardView { standard, versions })
 }
 
+/// One clause with its standard and version number, if the caller may read the standard.
+pub async fn clause(
+    db: &Db,
+    gate: &Gate,
+    caller: &Caller,
+    id: &str,
+) -> Result<(Standard, String, Clause), StandardsError> {
+    let mut conn = db.pool().acquire().await?;
+    let (standard_id, version, clause) = store::clause(&mut conn, id)
+        .await?
+        .ok_or(StandardsError::NotFound)?;
+    let standard = store::standard(&mut conn, &standard_id)
+        .await?
+        .ok_or(StandardsError::NotFound)?;
+    gate.check(&mut conn, caller, Action::Read, &standard.resource())
+        .await?;
+    Ok((standard, version, clause))
+}
+
 /// The clauses of one version (`current` for the released one) of a standard the caller
 /// may read.
 pub async fn clauses(

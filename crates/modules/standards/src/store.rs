@@ -281,6 +281,30 @@ pub async fn clauses(
     .collect()
 }
 
+/// One clause by its id, with the standard and the version (its number) it belongs to.
+pub async fn clause(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<(String, String, Clause)>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT c.id, c.number, c.kind, c.text_en, c.text_zh, c.rationale_en, c.rationale_zh, \
+         c.risk_grades, c.applies, c.refs, c.sources, c.convention, c.unverified, c.limit_check, \
+         v.standard_id, v.version FROM clauses c \
+         JOIN standard_versions v ON v.id = c.version_id WHERE c.id = $1",
+    )
+    .bind(id.to_owned())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| {
+        Ok((
+            r.try_get("standard_id")?,
+            r.try_get("version")?,
+            clause_from(&r)?,
+        ))
+    })
+    .transpose()
+}
+
 /// The canonical text of a version's clauses, whose SHA-256 seals a released version.
 pub fn content(clauses: &[ClauseInput]) -> String {
     serde_json::to_string(clauses).expect("clauses serialize")

@@ -92,6 +92,42 @@ pub async fn clauses(
     }))
 }
 
+/// One clause with the standard and version it belongs to.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ClauseLookup {
+    pub standard_id: String,
+    pub code: String,
+    /// The version the clause belongs to (`1.0`, `2.0` …), released or not.
+    pub version: String,
+    pub clause: Clause,
+}
+
+/// One clause by its id (as a checklist row or a supplementary clause names it), if the
+/// caller may read its standard: released platform standards without an account, an
+/// organisation's own documents for their holder.
+#[utoipa::path(
+    get,
+    path = "/api/v1/clauses/{id}",
+    tag = "standards",
+    operation_id = "get_clause",
+    params(("id" = String, Path)),
+    responses((status = 200, body = ClauseLookup), (status = 404, body = Problem, content_type = "application/problem+json")),
+)]
+pub async fn clause(
+    State(state): State<AppState>,
+    ApiCaller(caller, _): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<ClauseLookup>, ApiError> {
+    let (standard, version, clause) =
+        standards::clause(&state.db, &state.gate, &caller, &id).await?;
+    Ok(Json(ClauseLookup {
+        standard_id: standard.id,
+        code: standard.code,
+        version,
+        clause,
+    }))
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MatchQuery {

@@ -29,6 +29,10 @@ pub struct ReportRow {
     pub verdict: String,
     pub note: String,
     pub files: Vec<EvidenceFile>,
+    pub clause_id: String,
+    /// For a gap: why the clause exists (its rationale) and what it rests on.
+    pub why: String,
+    pub refs: String,
 }
 
 pub struct EvidenceFile {
@@ -72,6 +76,9 @@ fn row(tr: Tr<'_>, r: &ChecklistRow, files: Vec<Attachment>) -> ReportRow {
             .map(|v| tr.label("inspection-verdict", v.as_str()))
             .unwrap_or_default(),
         note: r.note.clone().unwrap_or_default(),
+        clause_id: r.clause_id.clone(),
+        why: String::new(),
+        refs: String::new(),
         files: files
             .into_iter()
             .map(|f| EvidenceFile {
@@ -141,6 +148,25 @@ pub async fn sections(
         }
     }
     out.gaps.sort_by_key(|r| !r.mandatory);
+    // A gap is explained by its clause: the rationale and the references behind it.
+    for gap in &mut out.gaps {
+        match ticorr_standards::clause(&state.db, &state.gate, caller, &gap.clause_id).await {
+            Ok((_, _, c)) => {
+                gap.why = if tr.lang == Lang::Zh {
+                    c.rationale_zh
+                } else {
+                    c.rationale_en
+                };
+                gap.refs = c.references.join("; ");
+            }
+            // The clause's standard is no longer readable: the copied text stands alone.
+            Err(
+                ticorr_standards::StandardsError::NotFound
+                | ticorr_standards::StandardsError::Forbidden,
+            ) => {}
+            Err(e) => return Err(SectionsError::Standards(e)),
+        }
+    }
     Ok(out)
 }
 
@@ -328,6 +354,20 @@ pub fn document(
             blocks.push(Block::Gap);
             blocks.push(Block::styled(head, tone, 0));
             blocks.push(Block::styled(r.text.clone(), Tone::Normal, 1));
+            if !r.why.is_empty() {
+                blocks.push(Block::styled(
+                    format!("{}: {}", tr.t("report-why"), r.why),
+                    Tone::Muted,
+                    1,
+                ));
+            }
+            if !r.refs.is_empty() {
+                blocks.push(Block::styled(
+                    format!("{}: {}", tr.t("report-refs"), r.refs),
+                    Tone::Muted,
+                    1,
+                ));
+            }
             if !r.applies_to.is_empty() {
                 blocks.push(Block::styled(
                     format!("{}: {}", tr.t("inspection-items"), r.applies_to),

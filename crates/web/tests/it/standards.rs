@@ -19,6 +19,9 @@ fn standard(code: &str, origin: &str) -> ticorr_standards::StandardInput {
              "text_zh": "与氯化物盐水接触的 Gr1、Gr2 钛材温度应不高于 70 °C。",
              "risk_grades": ["I", "II", "III", "IV"],
              "applies": {"grades": ["1", "2"], "media": ["brine"], "chloride_mg_l": {"min": 1}},
+             "rationale_en": "Crevice corrosion of Gr2 in hot brine starts above about 70 °C.",
+             "rationale_zh": "Gr2 在热盐水中约 70 °C 以上发生缝隙腐蚀。",
+             "references": ["ASTM B338"],
              "source": ["risk_model.json CR1, CR2"],
              "limit": {"parameter": "temperature_c", "op": "<=", "value": 70, "unit": "°C"}},
             {"number": "4.2", "kind": "recommended",
@@ -135,6 +138,36 @@ async fn released_standards_are_public_and_own_documents_stay_with_their_holder(
         .await;
     assert_eq!(v.status, StatusCode::OK, "{}", v.text());
     let v = v.json();
+    // One clause by its id, under the same rule as its standard.
+    let first = v["clauses"][0]["id"].as_str().unwrap().to_owned();
+    let c = app.get(&format!("/api/v1/clauses/{first}"), None).await;
+    assert_eq!(c.status, StatusCode::OK, "{}", c.text());
+    let c = c.json();
+    assert_eq!(
+        (c["code"].as_str(), c["version"].as_str()),
+        (Some("T/TICORR 901-2026"), Some("1.0"))
+    );
+    assert_eq!(c["clause"]["number"], "4.1");
+    let own_clauses = app
+        .get(
+            &format!("/api/v1/standards/{own}/versions/current/clauses"),
+            Some(&who.token),
+        )
+        .await
+        .json();
+    let own_first = own_clauses["clauses"][0]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/clauses/{own_first}");
+    assert_eq!(
+        app.get(&path, Some(&who.token)).await.status,
+        StatusCode::OK
+    );
+    for caller in [Some(stranger.token.as_str()), None] {
+        assert_eq!(app.get(&path, caller).await.status, StatusCode::NOT_FOUND);
+    }
+    assert_eq!(
+        app.get("/api/v1/clauses/no-such-clause", None).await.status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(v["version"], "1.0");
     assert_eq!(v["stage"], "released");
     assert_eq!(v["content_sha256"].as_str().unwrap().len(), 64);
@@ -746,6 +779,11 @@ async fn a_self_inspection_scores_answers_and_stays_private(app: TestApp) {
     );
     assert!(
         gaps.contains("测温记录.pdf") && gaps.contains("85 °C in brine"),
+        "{gaps}"
+    );
+    // The gap is explained by its clause: why it exists and what it rests on.
+    assert!(
+        gaps.contains("Gr2 在热盐水中约 70 °C 以上发生缝隙腐蚀。") && gaps.contains("ASTM B338"),
         "{gaps}"
     );
     let stranger_cookie = format!("__Host-ticorr_session={}", stranger.token);
