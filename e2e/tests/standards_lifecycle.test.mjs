@@ -383,3 +383,30 @@ test('a self-inspection report lists the mandatory gap first and takes a file as
   assert.match(text, /签字确认/);
   await closeAll(page);
 });
+
+test('an enterprise records its own specification from rows pasted out of a spreadsheet', async () => {
+  const page = await pageAs('enterprise');
+  await page.goto(`${demo.base}/standards`);
+  await Promise.all([page.waitForURL(/\/standards\/own\/new$/), page.click('#own-link')]);
+  const code = `Q/E2E ${Date.now()}`;
+  await page.fill('#code', code);
+  await page.fill('#title_zh', '浏览器测试：盐水加热器运行规程');
+  await page.fill('#title_en', 'Browser test: brine heater operation');
+  await page.fill('#scope_zh', '本厂盐水加热器。');
+  await page.fill('#scope_en', "The plant's brine heaters.");
+  await page.selectOption('#topic', 'operation');
+  const header = ['number', 'kind', 'text_zh', 'text_en', 'grades', 'media', 'limit_parameter', 'limit_op', 'limit_value', 'limit_unit'].join('\t');
+  const row = ['4.1', 'mandatory', '与盐水接触的 Gr2 钛材温度应不高于 60 °C。', 'Gr2 wetted by brine shall be kept at or below 60 °C.', '2', 'brine', 'temperature_c', '<=', '60', '°C'].join('\t');
+  // A row with an unknown kind is named, and what was typed stays.
+  await page.fill('#clauses', `${header}\n${row}\n${row.replace('4.1\tmandatory', '4.2\tshould')}`);
+  await page.click('#own-record');
+  await page.waitForSelector('#errors');
+  assert.match(await page.textContent('#errors'), /第 3 行 `kind`/);
+  assert.equal(await page.inputValue('#code'), code);
+  await page.fill('#clauses', `${header}\n${row}`);
+  await Promise.all([page.waitForURL(/done=own-recorded/), page.click('#own-record')]);
+  assert.ok(await page.isVisible('#notice'));
+  assert.match(await page.textContent('h1'), new RegExp(code.replace(/[/]/g, '\\/')));
+  assert.match(await page.textContent('main'), /不高于 60 °C/);
+  await closeAll(page);
+});

@@ -9,6 +9,7 @@
 
 pub mod applies;
 pub mod catalogue;
+pub mod clause_sheet;
 pub mod diff;
 pub mod inspection;
 pub mod lifecycle;

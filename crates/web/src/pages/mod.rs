@@ -13,6 +13,7 @@ pub(crate) mod inspection_report;
 mod jobs;
 mod notifications;
 mod operator;
+mod own_document;
 mod privacy;
 mod risk;
 mod search;
@@ -127,6 +128,11 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .route("/risk/overview", get(risk::overview))
         .route("/standards", get(standards::list))
         .route("/standards/applicable", get(standards::applicable))
+        .route(
+            "/standards/own/new",
+            get(own_document::form).post(own_document::record),
+        )
+        .route("/standards/own/template.csv", get(own_document::template))
         .route(
             "/standards/self-inspections",
             get(standards::inspections).post(standards::start_inspection),

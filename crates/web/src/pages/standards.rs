@@ -256,10 +256,15 @@ struct DetailPage<'a> {
     /// Whether to offer "add a local supplement" on each clause (a released platform
     /// standard, and the caller's organisation may hold supplementary clauses).
     may_supplement: bool,
+    notice: Option<String>,
 }
 
 /// A standard's released (or newest) version with its clauses.
-pub async fn detail(ctx: PageCtx, Path(id): Path<String>) -> Response {
+pub async fn detail(
+    ctx: PageCtx,
+    Path(id): Path<String>,
+    Query(done): Query<super::Done>,
+) -> Response {
     let (view, version, clauses) = match standards::clauses(
         &ctx.state.db,
         &ctx.state.gate,
@@ -300,6 +305,7 @@ pub async fn detail(ctx: PageCtx, Path(id): Path<String>) -> Response {
         _ => None,
     };
     render(&DetailPage {
+        notice: ctx.notice(&done),
         ledger,
         versions: lifecycle_pages::version_rows(&ctx, &view.versions),
         compare,

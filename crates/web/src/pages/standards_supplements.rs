@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ticorr_kernel::{EquipmentId, FieldErrors, Level, OrgId, OrgKind};
 use ticorr_platform::identity::orgs;
-use ticorr_platform::policy::{Action, DraftRef, RecordRef, Resource};
+use ticorr_platform::policy::{Action, Actor, DraftRef, RecordRef, Resource};
 use ticorr_standards::lifecycle::{self, DraftStage};
 use ticorr_standards::supplement::{
     self, ApplicationInput, ApplicationOutcome, Equivalence, NewSupplement, Supplement,
@@ -410,6 +410,28 @@ async fn released_clauses(
     }
 }
 
+/// The parks `actor`'s organisation may share a record with: the parks it is settled in,
+/// or itself when it is a park.
+pub(super) async fn park_options(ctx: &PageCtx, actor: &Actor) -> Result<Options, PageError> {
+    let mut conn = ctx
+        .state
+        .db
+        .pool()
+        .acquire()
+        .await
+        .map_err(|e| ctx.storage_error(e))?;
+    let mut parks: Options = orgs::park_summaries_of(&mut conn, actor.org_id)
+        .await
+        .map_err(|e| ctx.storage_error(e))?
+        .into_iter()
+        .map(|p| (p.id.to_string(), p.name))
+        .collect();
+    if actor.org_kind == OrgKind::Park {
+        parks.insert(0, (actor.org_id.to_string(), actor.org_name.clone()));
+    }
+    Ok(parks)
+}
+
 async fn new_page(
     ctx: &PageCtx,
     mut form: NewValues,
@@ -486,18 +508,10 @@ async fn new_page(
             Err(e) => return ctx.standards_error(e).into_response(),
         }
     }
-    let mut conn = match ctx.state.db.pool().acquire().await {
-        Ok(c) => c,
-        Err(e) => return ctx.storage_error(e).into_response(),
+    let parks = match park_options(ctx, actor).await {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
     };
-    let mut parks: Options = match orgs::park_summaries_of(&mut conn, actor.org_id).await {
-        Ok(p) => p.into_iter().map(|p| (p.id.to_string(), p.name)).collect(),
-        Err(e) => return ctx.storage_error(e).into_response(),
-    };
-    drop(conn);
-    if actor.org_kind == OrgKind::Park {
-        parks.insert(0, (actor.org_id.to_string(), actor.org_name.clone()));
-    }
     let levels = [Level::Private, Level::Park, Level::Industry]
         .iter()
         .map(|l| {

@@ -581,6 +581,7 @@ async fn an_enterprise_records_its_own_specification(app: TestApp) {
 
 ticorr_test_support::on_both_engines!(
     an_enterprise_records_its_own_specification,
+    an_own_document_is_recorded_from_pasted_rows,
     a_self_inspection_scores_answers_and_stays_private,
     a_released_version_is_anchored_and_an_edited_clause_is_caught,
     released_standards_are_public_and_own_documents_stay_with_their_holder,
@@ -880,4 +881,91 @@ async fn a_self_inspection_scores_answers_and_stays_private(app: TestApp) {
         .await
         .json();
     assert_eq!(list.as_array().unwrap().len(), 2);
+}
+
+/// An organisation records its own document from the page, with the clauses pasted from a
+/// spreadsheet: a bad row is named and nothing is recorded; a good paste is in force, the
+/// organisation's alone.
+async fn an_own_document_is_recorded_from_pasted_rows(app: TestApp) {
+    let enterprise = app.org(OrgKind::Enterprise, &[]).await;
+    let other = app.org(OrgKind::Enterprise, &[]).await;
+    let who = app.person(enterprise, Role::Member).await;
+    let stranger = app.person(other, Role::Member).await;
+    let cookie = crate::pages::cookie(&who);
+    let list = app.get_with_cookies("/standards", &cookie).await.text();
+    assert!(list.contains("href=\"/standards/own/new\""), "{list}");
+    let page = app.get_with_cookies("/standards/own/new", &cookie).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = crate::pages::csrf_in(&page.text());
+    let template = app.get("/standards/own/template.csv", None).await;
+    assert_eq!(template.status, StatusCode::OK);
+    assert!(template.text().contains("number,kind,text_zh"));
+
+    let header = "number\tkind\ttext_zh\ttext_en\tgrades\tmedia\tchloride_min_mg_l\tlimit_parameter\tlimit_op\tlimit_value\tlimit_unit";
+    let good = "4.1\tmandatory\t与盐水接触的 Gr2 钛材温度应不高于 60 °C。\tGr2 wetted by brine shall be kept at or below 60 °C.\t2\tbrine\t1\ttemperature_c\t<=\t60\t°C";
+    let bad = "4.2\tshould\t宜定期检查。\tInspect regularly.\t\t\t\t\t\t\t";
+    let form = |clauses: String| {
+        vec![
+            ("_csrf".to_owned(), csrf.clone()),
+            ("code".to_owned(), "Q/PASTE 001-2026".to_owned()),
+            ("origin".to_owned(), "enterprise".to_owned()),
+            ("title_zh".to_owned(), "盐水加热器运行规程".to_owned()),
+            ("title_en".to_owned(), "Brine heater operation".to_owned()),
+            ("scope_zh".to_owned(), "本厂盐水加热器。".to_owned()),
+            (
+                "scope_en".to_owned(),
+                "The plant's brine heaters.".to_owned(),
+            ),
+            ("topic".to_owned(), "operation".to_owned()),
+            ("review_interval_months".to_owned(), "24".to_owned()),
+            ("level".to_owned(), "private".to_owned()),
+            ("clauses".to_owned(), clauses),
+        ]
+    };
+    let post = |fields: Vec<(String, String)>| {
+        let app = &app;
+        let cookie = cookie.clone();
+        async move {
+            let pairs: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            app.post_form("/standards/own/new", &cookie, &pairs).await
+        }
+    };
+    let r = post(form(format!("{header}\n{good}\n{bad}\n"))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text();
+    assert!(html.contains("第 3 行 `kind`"), "{html}");
+    assert!(html.contains("Q/PASTE 001-2026"), "the input is kept");
+    let mine = app.get("/api/v1/standards", Some(&who.token)).await.json();
+    assert!(mine["items"].as_array().unwrap().is_empty(), "{mine}");
+
+    let r = post(form(format!("{header}\n{good}\n"))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let location = r.header("location").unwrap().to_owned();
+    assert!(location.ends_with("?done=own-recorded"), "{location}");
+    let shown = app.get_with_cookies(&location, &cookie).await.text();
+    assert!(shown.contains("id=\"notice\"") && shown.contains("Q/PASTE 001-2026"));
+    let id = location
+        .trim_start_matches("/standards/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let clauses = app
+        .get(
+            &format!("/api/v1/standards/{id}/versions/current/clauses"),
+            Some(&who.token),
+        )
+        .await
+        .json();
+    assert_eq!(clauses["clauses"][0]["limit"]["value"], 60.0);
+    assert_eq!(clauses["clauses"][0]["applies"]["media"], json!(["brine"]));
+    assert_eq!(
+        app.get(&format!("/api/v1/standards/{id}"), Some(&stranger.token))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 }
