@@ -123,7 +123,9 @@ pub async fn template() -> Response {
         .into_response()
 }
 
-/// Reads the form; every problem comes back at once and nothing is recorded.
+/// Reads the form. The form's own problems (interval, kind, park, every bad row) come back
+/// together; the document's content is then checked as the API checks it. Nothing is
+/// recorded until all is right.
 pub async fn record(form: CsrfForm<OwnForm>) -> Response {
     let CsrfForm { ctx, form, .. } = form;
     if let Err(e) = ctx.require_actor() {
