@@ -152,6 +152,11 @@ impl TestApp {
         dir: Option<tempfile::TempDir>,
         pg: Option<(String, String)>,
     ) -> TestApp {
+        // A server error's cause goes to the test's captured output, shown when it fails.
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("error"))
+            .try_init();
         let clock = Clock::manual(Timestamp::parse("2026-11-28T08:00:00Z").expect("valid time"));
         let engine = Engine::from_url(&config.database_url()).expect("supported URL");
         let state = ticorr_web::build_state(config, clock.clone())
