@@ -114,6 +114,14 @@ impl Db {
         let url = match engine {
             // `mode=rwc` creates the file on first use.
             Engine::Sqlite if !config.url.contains('?') => format!("{}?mode=rwc", config.url),
+            // No cached prepared statements: through the `Any` driver a NULL `f64` is sent
+            // as `float4` (sqlx-core 0.9 swaps Real and Double for nulls), so a statement
+            // first prepared with a NULL there refuses a later value on the same connection
+            // ("incorrect binary data format"). Unnamed statements take each call's types.
+            Engine::Postgres if !config.url.contains("statement-cache-capacity") => {
+                let sep = if config.url.contains('?') { '&' } else { '?' };
+                format!("{}{sep}statement-cache-capacity=0", config.url)
+            }
             _ => config.url.clone(),
         };
         if engine == Engine::Postgres && !schema.is_empty() {
