@@ -132,9 +132,9 @@ pub async fn record(form: CsrfForm<OwnForm>) -> Response {
         return e.into_response();
     }
     let mut errors = Vec::new();
-    let months = match form.review_interval_months.trim().parse::<i64>() {
-        Ok(m) if (1..=240).contains(&m) => m,
-        _ => {
+    let months = match super::standards_lifecycle::review_interval(&form.review_interval_months) {
+        Some(m) => m,
+        None => {
             errors.push((
                 "review_interval_months".to_owned(),
                 ctx.t("draft-error-interval"),

@@ -759,9 +759,9 @@ pub async fn create(form: CsrfForm<NewForm>) -> Response {
     };
     let proposal = match kind {
         Some(DraftKind::New) => {
-            let months = match form.review_interval_months.trim().parse::<i64>() {
-                Ok(m) if (1..=240).contains(&m) => m,
-                _ => {
+            let months = match review_interval(&form.review_interval_months) {
+                Some(m) => m,
+                None => {
                     errors.push((
                         "review_interval_months".into(),
                         ctx.t("draft-error-interval"),
@@ -1570,6 +1570,14 @@ async fn edit(
     finish(ctx, id, result, form, t, done).await
 }
 
+/// A review interval as typed: whole months from 1 to 240.
+pub(super) fn review_interval(text: &str) -> Option<i64> {
+    text.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|m| (1..=240).contains(m))
+}
+
 /// Reads a clause from its form, keeping what the form does not show (references,
 /// sources, marks) from the clause it replaces.
 fn clause_from(
@@ -1646,12 +1654,9 @@ pub async fn save_meta(Path(id): Path<String>, form: CsrfForm<serde::de::Ignored
         "draft-saved",
         move |p, justification| {
             let mut errors = Vec::new();
-            let months = match field(&values, "review_interval_months")
-                .trim()
-                .parse::<i64>()
-            {
-                Ok(m) if (1..=240).contains(&m) => m,
-                _ => {
+            let months = match review_interval(&field(&values, "review_interval_months")) {
+                Some(m) => m,
+                None => {
                     errors.push((
                         "review_interval_months".to_owned(),
                         ctx2.t("draft-error-interval"),
