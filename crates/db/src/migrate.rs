@@ -52,6 +52,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(16, "0016_standard_lifecycle"),
     migration!(17, "0017_supplementary_clauses"),
     migration!(18, "0018_draft_revision"),
+    migration!(19, "0019_cases"),
 ];
 
 /// What a run of the migrations did.

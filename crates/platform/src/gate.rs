@@ -68,6 +68,8 @@ fn audited(action: Action, resource: &Resource) -> bool {
         Resource::Job(_) => action == Action::OperateJobs,
         // Every lifecycle decision is audited; following a proposal is not.
         Resource::StandardDraft(_) => action != Action::ViewDraft,
+        // Every workflow decision and every read of a full record is audited.
+        Resource::FailureCase(_) => true,
     }
 }
 
@@ -80,6 +82,9 @@ fn seeing(resource: &Resource) -> Action {
         Resource::Inbox(_) => Action::ReadInbox,
         Resource::Job(_) => Action::ViewJob,
         Resource::StandardDraft(_) => Action::ViewDraft,
+        // Whether the case may be seen at all is a record read, asked before the workflow
+        // action; a refused workflow action on a visible case is a 403.
+        Resource::FailureCase(_) => Action::ReadCaseFull,
     }
 }
 
@@ -126,6 +131,11 @@ fn event(
             e.resource_type = Some("standard_draft".to_owned());
             e.resource_id = Some(d.id.clone());
             e.resource_org_id = Some(d.applicant);
+        }
+        Resource::FailureCase(c) => {
+            e.resource_type = Some("failure_case".to_owned());
+            e.resource_id = Some(c.id.clone());
+            e.resource_org_id = Some(c.contributor);
         }
     }
     e

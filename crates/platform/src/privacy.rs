@@ -244,6 +244,21 @@ impl Privacy {
         Ok(engine)
     }
 
+    /// The engine and the pseudonym key of one document, for a module that desensitizes its
+    /// own records on their way out of L1 (the failure cases): pseudonyms are stable for the
+    /// same `document_id`, so a preview shown twice reads the same.
+    pub async fn for_document(
+        &self,
+        db: &Db,
+        document_id: &str,
+    ) -> Result<(Arc<Desensitizer>, PseudonymKey), PrivacyError> {
+        let engine = self.engine(db).await?;
+        Ok((
+            engine,
+            PseudonymKey::for_document(&self.secret, document_id),
+        ))
+    }
+
     /// Whether the caller may use the service (to offer it; the gate decides again on use).
     pub fn may_use(gate: &Gate, caller: &Caller) -> bool {
         caller

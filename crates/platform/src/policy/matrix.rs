@@ -10,7 +10,8 @@ use ticorr_kernel::{Level, OrgId, OrgKind, PersonId, Role, SessionId, TokenId};
 use uuid::Uuid;
 
 use super::{
-    Action, Actor, Authz, DraftRef, InboxRef, JobRef, OrgRef, Principal, RecordRef, Resource, Via,
+    Action, Actor, Authz, CaseRef, DraftRef, InboxRef, JobRef, OrgRef, Principal, RecordRef,
+    Resource, Via,
 };
 
 /// How the principal relates to the record's owner.
@@ -288,6 +289,97 @@ pub fn draft(stage: &'static str) -> Resource {
         stage,
         reviewers: vec![PersonId::from_uuid(Uuid::from_u128(7))],
     })
+}
+
+/// How a person relates to a failure case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CaseRelation {
+    /// An admin of the contributing organisation.
+    ContributorAdmin,
+    /// A member (not an admin) of the contributing organisation.
+    ContributorMember,
+    /// A person of the platform operator.
+    Operator,
+    /// A person of the industry association.
+    Association,
+    /// A person of another organisation holding an unexpired grant to the full record.
+    Grantee,
+    /// Any other registered person.
+    Other,
+}
+
+impl CaseRelation {
+    pub const ALL: [CaseRelation; 6] = [
+        CaseRelation::ContributorAdmin,
+        CaseRelation::ContributorMember,
+        CaseRelation::Operator,
+        CaseRelation::Association,
+        CaseRelation::Grantee,
+        CaseRelation::Other,
+    ];
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            CaseRelation::ContributorAdmin => "an admin of the contributing organisation",
+            CaseRelation::ContributorMember => "a member of the contributing organisation",
+            CaseRelation::Operator => "the platform operator",
+            CaseRelation::Association => "the industry association",
+            CaseRelation::Grantee => "a person holding a grant to the full record",
+            CaseRelation::Other => "any other registered person",
+        }
+    }
+
+    /// A person (`condition` applied) in this relation to [`failure_case`]'s case.
+    pub fn principal(self, condition: Condition, action: Action) -> Principal {
+        let (kind, relation, role) = match self {
+            CaseRelation::ContributorAdmin => (OrgKind::Enterprise, Relation::Owner, Role::Admin),
+            CaseRelation::ContributorMember => (OrgKind::Enterprise, Relation::Owner, Role::Member),
+            CaseRelation::Operator => (OrgKind::Operator, Relation::Other, Role::Member),
+            CaseRelation::Association => (OrgKind::Association, Relation::Other, Role::Member),
+            CaseRelation::Grantee | CaseRelation::Other => {
+                (OrgKind::Enterprise, Relation::Other, Role::Member)
+            }
+        };
+        let mut p = principal(kind, relation, role, condition, action);
+        // Person 7 holds the grant; everybody else is someone else.
+        if let Principal::Person(a) = &mut p
+            && self != CaseRelation::Grantee
+        {
+            a.person_id = PersonId::from_uuid(Uuid::from_u128(72));
+        }
+        p
+    }
+}
+
+/// Every stage of a failure case.
+pub const CASE_STAGES: [&str; 6] = [
+    "draft",
+    "submitted",
+    "returned",
+    "held",
+    "published",
+    "withdrawn",
+];
+
+/// A case of organisation OWNER at `stage`, with person 7 holding a grant to its full record.
+pub fn failure_case(stage: &'static str) -> Resource {
+    Resource::FailureCase(CaseRef {
+        id: "matrix".into(),
+        contributor: fixed_org(OWNER),
+        stage,
+        grantees: vec![PersonId::from_uuid(Uuid::from_u128(7))],
+    })
+}
+
+fn case_action_label(a: Action) -> &'static str {
+    match a {
+        Action::EditCase => "edit",
+        Action::CurateCase => "curate",
+        Action::ReadCaseFull => "full",
+        Action::RequestCaseAccess => "apply",
+        Action::DecideCaseAccess => "decide",
+        _ => "",
+    }
 }
 
 fn mark(allowed: bool) -> &'static str {
@@ -607,6 +699,53 @@ pub fn render(authz: &Authz) -> String {
         for stage in DRAFT_STAGES {
             let p = rel.principal(Condition::Normal, Action::ViewDraft);
             let _ = write!(out, " {} |", cell(&p, stage));
+        }
+        out.push('\n');
+    }
+
+    out.push_str(
+        "\n## Failure cases\n\n\
+         A failure case's original is an L1 record of its contributor (`case` at `private`), its published\n\
+         details an L3 record (`industry`) and its summary a `public` one: reading them follows the record\n\
+         tables above. The workflow around them, by stage: `edit` (`edit_case`: confirm the desensitized\n\
+         version and submit it), `curate` (`curate_case`: publish, send back, withdraw), `full`\n\
+         (`read_case_full`: the full desensitized record with test data and files), `apply`\n\
+         (`request_case_access`), `decide` (`decide_case_access`: grant or refuse an application). Grants\n\
+         expire; an expired grant no longer counts. A disabled account or a pending organisation may do none\n\
+         of them; every decision is audited, and every read of a full record is also logged for the\n\
+         contributor and anchored in the ledger.\n\n",
+    );
+    out.push_str("| principal |");
+    for stage in CASE_STAGES {
+        let _ = write!(out, " `{stage}` |");
+    }
+    out.push_str("\n|---|");
+    for _ in CASE_STAGES {
+        out.push_str("---|");
+    }
+    out.push('\n');
+    let case_cell = |p: &Principal, stage| {
+        let allowed: Vec<&str> = Action::CASE
+            .iter()
+            .filter(|a| authz.authorize(p, **a, &failure_case(stage)))
+            .map(|a| case_action_label(*a))
+            .collect();
+        if allowed.is_empty() {
+            "—".to_owned()
+        } else {
+            allowed.join(", ")
+        }
+    };
+    let _ = write!(out, "| anonymous visitor |");
+    for stage in CASE_STAGES {
+        let _ = write!(out, " {} |", case_cell(&Principal::Anonymous, stage));
+    }
+    out.push('\n');
+    for rel in CaseRelation::ALL {
+        let _ = write!(out, "| {} |", rel.describe());
+        for stage in CASE_STAGES {
+            let p = rel.principal(Condition::Normal, Action::ReadCaseFull);
+            let _ = write!(out, " {} |", case_cell(&p, stage));
         }
         out.push('\n');
     }
@@ -951,6 +1090,55 @@ mod tests {
                                 _ => unreachable!(),
                             }
                         };
+                        assert_eq!(got, want, "{rel:?} {condition:?} {action} at {stage}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_case_workflow_gives_each_party_its_step_and_no_other() {
+        let authz = Authz::load().unwrap();
+        for stage in CASE_STAGES {
+            for action in Action::CASE {
+                assert!(
+                    !authz.authorize(&Principal::Anonymous, *action, &failure_case(stage)),
+                    "anonymous {action} at {stage}"
+                );
+                for rel in CaseRelation::ALL {
+                    for condition in CONDITIONS {
+                        let p = rel.principal(condition, *action);
+                        let got = authz.authorize(&p, *action, &failure_case(stage));
+                        let contributor = matches!(
+                            rel,
+                            CaseRelation::ContributorAdmin | CaseRelation::ContributorMember
+                        );
+                        let curator =
+                            matches!(rel, CaseRelation::Operator | CaseRelation::Association);
+                        let curated = ["submitted", "held", "published"].contains(&stage);
+                        let want =
+                            matches!(condition, Condition::Normal | Condition::TokenWithScope)
+                                && match action {
+                                    Action::EditCase => {
+                                        contributor && ["draft", "returned"].contains(&stage)
+                                    }
+                                    Action::CurateCase => curator && curated,
+                                    Action::ReadCaseFull => {
+                                        contributor
+                                            || (curator && curated)
+                                            || (rel == CaseRelation::Grantee
+                                                && stage == "published")
+                                    }
+                                    Action::RequestCaseAccess => {
+                                        !contributor && stage == "published"
+                                    }
+                                    Action::DecideCaseAccess => {
+                                        rel == CaseRelation::ContributorAdmin
+                                            || rel == CaseRelation::Operator
+                                    }
+                                    _ => unreachable!(),
+                                };
                         assert_eq!(got, want, "{rel:?} {condition:?} {action} at {stage}");
                     }
                 }

@@ -52,6 +52,10 @@ pub const POLICY_FILES: &[(&str, &str)] = &[
         "standards.cedar",
         include_str!("../../../../policies/standards.cedar"),
     ),
+    (
+        "cases.cedar",
+        include_str!("../../../../policies/cases.cedar"),
+    ),
 ];
 
 pub const SCHEMA_FILE: &str = include_str!("../../../../policies/schema.cedarschema");
@@ -101,6 +105,16 @@ ticorr_kernel::text_enum! {
         SteerStandards = "steer_standards",
         /// Give an expert verdict on a local supplementary clause's equivalence.
         AssessEquivalence = "assess_equivalence",
+        /// Confirm the desensitized version of one's own failure case and submit it.
+        EditCase = "edit_case",
+        /// Curate failure cases: publish, send back, withdraw.
+        CurateCase = "curate_case",
+        /// Read the full desensitized record of a failure case.
+        ReadCaseFull = "read_case_full",
+        /// Apply for the full record of a published failure case.
+        RequestCaseAccess = "request_case_access",
+        /// Grant or refuse applications for a failure case's full record.
+        DecideCaseAccess = "decide_case_access",
     }
 }
 
@@ -128,6 +142,14 @@ impl Action {
         Action::ReviewDraft,
         Action::CommentDraft,
         Action::SteerStandards,
+    ];
+    /// Actions on failure cases.
+    pub const CASE: &'static [Action] = &[
+        Action::EditCase,
+        Action::CurateCase,
+        Action::ReadCaseFull,
+        Action::RequestCaseAccess,
+        Action::DecideCaseAccess,
     ];
 }
 
@@ -217,6 +239,18 @@ pub struct DraftRef {
     pub reviewers: Vec<PersonId>,
 }
 
+/// A failure case as the resource of a workflow action.
+#[derive(Debug, Clone)]
+pub struct CaseRef {
+    pub id: String,
+    /// The organisation that contributed it.
+    pub contributor: OrgId,
+    /// `draft`, `submitted`, `returned`, `held`, `published` or `withdrawn`.
+    pub stage: &'static str,
+    /// The people holding an unexpired grant to its full record.
+    pub grantees: Vec<PersonId>,
+}
+
 /// A person's notification inbox (with their notification preferences).
 #[derive(Debug, Clone)]
 pub struct InboxRef {
@@ -230,6 +264,7 @@ pub enum Resource {
     Inbox(InboxRef),
     Job(JobRef),
     StandardDraft(DraftRef),
+    FailureCase(CaseRef),
 }
 
 impl Resource {
@@ -240,7 +275,8 @@ impl Resource {
             Resource::Organization(_)
             | Resource::Job(_)
             | Resource::Inbox(_)
-            | Resource::StandardDraft(_) => None,
+            | Resource::StandardDraft(_)
+            | Resource::FailureCase(_) => None,
         }
     }
 }
@@ -516,6 +552,48 @@ impl Authz {
                             (
                                 "reviewers".to_owned(),
                                 RestrictedExpression::new_set(d.reviewers.iter().map(|p| {
+                                    RestrictedExpression::new_entity_uid(uid(
+                                        "Ticorr::Person",
+                                        &p.to_string(),
+                                    ))
+                                })),
+                            ),
+                        ]),
+                        HashSet::new(),
+                    )
+                    .map_err(|e| e.to_string())?,
+                );
+                u
+            }
+            Resource::FailureCase(c) => {
+                let u = uid("Ticorr::FailureCase", &c.id);
+                let contributor = org_uid(c.contributor);
+                if !matches!(principal, Principal::Person(a) if a.org_id == c.contributor) {
+                    entities.push(
+                        Entity::new(
+                            contributor.clone(),
+                            HashMap::from([
+                                ("kind".to_owned(), str_expr("")),
+                                ("verified".to_owned(), RestrictedExpression::new_bool(true)),
+                                ("parks".to_owned(), org_set(&[])),
+                            ]),
+                            HashSet::new(),
+                        )
+                        .map_err(|e| e.to_string())?,
+                    );
+                }
+                entities.push(
+                    Entity::new(
+                        u.clone(),
+                        HashMap::from([
+                            (
+                                "contributor".to_owned(),
+                                RestrictedExpression::new_entity_uid(contributor),
+                            ),
+                            ("stage".to_owned(), str_expr(c.stage)),
+                            (
+                                "grantees".to_owned(),
+                                RestrictedExpression::new_set(c.grantees.iter().map(|p| {
                                     RestrictedExpression::new_entity_uid(uid(
                                         "Ticorr::Person",
                                         &p.to_string(),

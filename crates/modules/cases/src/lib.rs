@@ -1,0 +1,1564 @@
+//! The failure-case module: a corrosion accident shared so that it does not happen again
+//! elsewhere.
+//!
+//! A contributor uploads a case at L1 (the original sealed with its organisation's data key),
+//! reviews the desensitized version the platform prepares (the redaction report beside each
+//! change), may rewrite its texts, and confirms it. The curators (operator, association)
+//! classify it and publish it, or send it back with their reasons. Publication stores the
+//! desensitized version at L3 (its summary public), checks k-anonymity against what is
+//! already published, and anchors it in the ledger. Registered users read the details and
+//! apply for the full record; the contributor grants or refuses; grants expire; every read
+//! of a full record is logged for the contributor and anchored.
+//!
+//! This file is the module's public service API; every read and write asks the platform's
+//! [`Gate`].
+
+pub mod model;
+pub mod publication;
+pub mod search;
+mod store;
+pub mod suggest;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use ticorr_db::Db;
+use ticorr_desensitize::kanon::{Decision, KAnonOutcome, QuasiIdentifiers};
+use ticorr_kernel::{FieldErrors, Level, OrgId, OrgKind, Page, PageRequest, PersonId, Timestamp};
+use ticorr_platform::identity::orgs;
+use ticorr_platform::ledger::{self, Anchor, LedgerRef};
+use ticorr_platform::notify::{self, Audience, Message};
+use ticorr_platform::policy::{Action, CaseRef, RecordRef, Resource};
+use ticorr_platform::privacy::Privacy;
+use ticorr_platform::vault::Vault;
+use ticorr_platform::{Caller, Denied, Gate};
+
+pub use model::{CaseInput, Details, Full, Mechanism, Outcome, Published, RootCause, Stage};
+pub use publication::{Receipt, ReviewItem};
+pub use store::{Access, AccessRequest, ListFilter};
+pub use suggest::Suggestion;
+
+/// The record kind the policies, the audit and the search see.
+pub const RECORD_KIND: &str = "case";
+/// Ledger record types: a publication, a decision on an application, a read of a full record.
+pub const LEDGER_TYPE: &str = "failure_case";
+pub const GRANT_LEDGER_TYPE: &str = "case_access_grant";
+pub const ACCESS_LEDGER_TYPE: &str = "case_access";
+
+/// Settings (`[cases]` in the configuration file).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CasesConfig {
+    /// The k of the k-anonymity check: a case is published only inside a class of at least
+    /// k published cases (itself included).
+    pub k: u64,
+    /// How long a grant lasts unless the decision says otherwise, in days.
+    pub grant_days: u32,
+    /// The longest grant, in days.
+    pub max_grant_days: u32,
+}
+
+impl Default for CasesConfig {
+    fn default() -> Self {
+        CasesConfig {
+            k: 5,
+            grant_days: 90,
+            max_grant_days: 365,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CasesError {
+    #[error("not found")]
+    NotFound,
+    #[error("not allowed")]
+    Forbidden,
+    #[error("invalid input: {0}")]
+    Fields(FieldErrors),
+    /// The step does not fit the case's state, or someone changed it first.
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Storage(#[from] sqlx::Error),
+    #[error(transparent)]
+    Db(#[from] ticorr_db::DbError),
+    #[error(transparent)]
+    Vault(#[from] ticorr_platform::vault::VaultError),
+    #[error(transparent)]
+    Privacy(#[from] ticorr_platform::privacy::PrivacyError),
+    #[error(transparent)]
+    Ledger(#[from] ticorr_platform::ledger::LedgerError),
+    #[error(transparent)]
+    Notify(#[from] ticorr_platform::notify::NotifyError),
+    #[error("stored case data is damaged: {0}")]
+    Corrupt(String),
+}
+
+impl From<Denied> for CasesError {
+    fn from(d: Denied) -> Self {
+        match d {
+            Denied::NotFound => CasesError::NotFound,
+            Denied::Forbidden => CasesError::Forbidden,
+            Denied::Storage(e) => CasesError::Storage(e),
+        }
+    }
+}
+
+fn corrupt(e: impl std::fmt::Display) -> CasesError {
+    CasesError::Corrupt(e.to_string())
+}
+
+fn conflict(m: impl Into<String>) -> CasesError {
+    CasesError::Conflict(m.into())
+}
+
+/// What the module needs from the platform, borrowed for one call.
+#[derive(Clone, Copy)]
+pub struct Cases<'a> {
+    pub db: &'a Db,
+    pub gate: &'a Gate,
+    pub vault: &'a Vault,
+    pub privacy: &'a Privacy,
+    pub config: &'a CasesConfig,
+}
+
+fn record(id: &str, org: OrgId, level: Level) -> Resource {
+    Resource::Record(RecordRef {
+        kind: RECORD_KIND,
+        id: id.to_owned(),
+        level,
+        owner: org,
+        parks: vec![],
+    })
+}
+
+/// The original: the contributor's L1 record.
+fn original(row: &store::CaseRow) -> Resource {
+    record(&row.id, row.org_id, Level::Private)
+}
+
+fn workflow(row: &store::CaseRow, grantees: Vec<PersonId>) -> Resource {
+    Resource::FailureCase(CaseRef {
+        id: row.id.clone(),
+        contributor: row.org_id,
+        stage: row.stage.as_str(),
+        grantees,
+    })
+}
+
+fn sealed_context(id: &str) -> String {
+    format!("cases/original/{id}")
+}
+
+/// A case of one's own organisation, as its list shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OwnCase {
+    pub id: String,
+    pub stage: Stage,
+    /// The original title (Chinese, else English).
+    pub title: String,
+    pub failure_date: String,
+    pub mechanism: Mechanism,
+    /// The curator's reasons when the case was sent back (or their note on publication).
+    pub curator_note: Option<String>,
+    /// Send it back with a confirmation, to refuse lost updates.
+    pub revision: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// What k-anonymity decided, without the precise values.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct KCheck {
+    /// `publish` or `hold_back`.
+    #[schema(value_type = String)]
+    pub decision: Decision,
+    pub k: u64,
+    pub class_size: u64,
+    /// A sentence for the contributor.
+    pub reason: String,
+}
+
+impl From<&KAnonOutcome> for KCheck {
+    fn from(o: &KAnonOutcome) -> Self {
+        KCheck {
+            decision: o.decision,
+            k: o.k,
+            class_size: o.class_size,
+            reason: o.reason.clone(),
+        }
+    }
+}
+
+/// One step of a case's history.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HistoryEntry {
+    pub at: Timestamp,
+    /// Who acted (none for the platform itself).
+    pub by: Option<String>,
+    /// `uploaded`, `confirmed`, `returned`, `held`, `published`, `withdrawn`.
+    pub kind: String,
+    pub note: Option<String>,
+}
+
+/// The contributor's review of its case before confirming: the version that would be
+/// published, every redaction with the original value beside it, the receipt and the
+/// k-anonymity outcome.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Preview {
+    pub id: String,
+    pub stage: Stage,
+    pub revision: i64,
+    pub published: Published,
+    pub review: Vec<ReviewItem>,
+    pub receipt: Receipt,
+    pub k_check: KCheck,
+    /// The classification the platform suggests.
+    pub suggestion: Suggestion,
+    /// Texts the contributor rewrote (field → text), already in `published`.
+    pub edits: BTreeMap<String, String>,
+    pub curator_note: Option<String>,
+    pub history: Vec<HistoryEntry>,
+}
+
+/// A confirmation: the revision seen, and rewritten texts (field → text) if any.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConfirmInput {
+    pub revision: i64,
+    /// Texts of the desensitized version rewritten by the contributor: `title_zh`,
+    /// `narrative_en`, `lessons_zh` … Each is checked again; one that still names a person,
+    /// an organisation or a contact is refused.
+    pub edits: BTreeMap<String, String>,
+}
+
+/// A curator's decision.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CurationInput {
+    pub revision: i64,
+    /// `publish`, `return` (to the contributor, with reasons) or `withdraw` (a published case).
+    pub decision: String,
+    /// Reasons (required to return or withdraw).
+    #[serde(default)]
+    pub note: Option<String>,
+    /// The confirmed mechanism (default: the current classification).
+    #[serde(default)]
+    pub mechanism: Option<String>,
+    /// The confirmed root-cause categories (default: the current classification).
+    #[serde(default)]
+    pub root_causes: Option<Vec<String>>,
+}
+
+/// A case waiting for curation, in its desensitized form (curators never see originals).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct QueueItem {
+    pub id: String,
+    pub stage: Stage,
+    pub revision: i64,
+    pub published: Published,
+    pub receipt: Receipt,
+    pub k_check: KCheck,
+    pub suggestion: Suggestion,
+    pub updated_at: Timestamp,
+}
+
+/// A published case as anyone sees it: the public summary.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CaseCard {
+    pub id: String,
+    pub title_zh: Option<String>,
+    pub title_en: Option<String>,
+    pub period: String,
+    pub province: String,
+    pub industry: String,
+    pub equipment_type: String,
+    pub grade: String,
+    pub mechanism: Mechanism,
+    pub root_causes: Vec<RootCause>,
+    pub summary_zh: Option<String>,
+    pub summary_en: Option<String>,
+    pub published_at: Timestamp,
+    /// The publication's entry in the ledger.
+    pub ledger: Option<LedgerRef>,
+}
+
+/// A published case for the caller: the summary always, the details for registered users,
+/// and what the caller may do next.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CaseView {
+    #[serde(flatten)]
+    pub card: CaseCard,
+    /// For registered users.
+    pub details: Option<Details>,
+    pub receipt: Receipt,
+    /// The caller's organisation contributed it.
+    pub own: bool,
+    /// The caller may read the full record now.
+    pub may_read_full: bool,
+    /// The caller may apply for the full record.
+    pub may_request: bool,
+    /// The caller's latest application, if any.
+    pub my_request: Option<AccessRequest>,
+}
+
+/// The full desensitized record.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FullView {
+    #[serde(flatten)]
+    pub card: CaseCard,
+    pub details: Details,
+    pub full: Full,
+    pub receipt: Receipt,
+    /// Until when the caller's grant runs (none for the contributor and curators).
+    pub grant_expires_at: Option<Timestamp>,
+}
+
+/// An application for a full record.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccessInput {
+    /// What the record is for (at least 10 characters).
+    pub purpose: String,
+}
+
+/// A decision on an application.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionInput {
+    /// Grant (true) or refuse (false).
+    pub grant: bool,
+    /// How long the grant lasts, in days (default and maximum from the settings).
+    #[serde(default)]
+    pub days: Option<u32>,
+    /// A note to the applicant (required to refuse).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// What the stored publication body holds: the anchored record.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Body {
+    pub(crate) id: String,
+    pub(crate) contributor: OrgId,
+    pub(crate) published_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) withdrawn_at: Option<Timestamp>,
+    pub(crate) case: Published,
+    pub(crate) receipt: Receipt,
+}
+
+fn card_of(body: &Body, ledger: Option<LedgerRef>) -> CaseCard {
+    let p = &body.case;
+    CaseCard {
+        id: body.id.clone(),
+        title_zh: p.title_zh.clone(),
+        title_en: p.title_en.clone(),
+        period: p.period.clone(),
+        province: p.province.clone(),
+        industry: p.industry.clone(),
+        equipment_type: p.equipment_type.clone(),
+        grade: p.grade.clone(),
+        mechanism: p.mechanism,
+        root_causes: p.root_causes.clone(),
+        summary_zh: p.summary_zh.clone(),
+        summary_en: p.summary_en.clone(),
+        published_at: body.published_at,
+        ledger,
+    }
+}
+
+fn title_of(p: &Published) -> String {
+    p.title_zh
+        .clone()
+        .or_else(|| p.title_en.clone())
+        .unwrap_or_default()
+}
+
+/// The original, opened and validated again (it was valid when stored).
+struct Opened {
+    case: model::ValidCase,
+}
+
+impl<'a> Cases<'a> {
+    fn now(&self) -> Timestamp {
+        self.gate.clock().now()
+    }
+
+    async fn open(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        row: &store::CaseRow,
+    ) -> Result<Opened, CasesError> {
+        let text = self
+            .vault
+            .open(conn, row.org_id, &sealed_context(&row.id), &row.original)
+            .await?;
+        let input: CaseInput = serde_json::from_str(&text).map_err(corrupt)?;
+        let region = input.region_code.clone().unwrap_or_default();
+        let industry = input.industry_code.clone();
+        // Dates were checked against the day of upload; a stored case stays valid.
+        let far = time::macros::date!(9999 - 12 - 31);
+        let case = input
+            .validate(far, &region, industry.as_deref())
+            .map_err(|e| corrupt(format!("{e:?}")))?;
+        Ok(Opened { case })
+    }
+
+    /// Desensitizes the case as it would be published now, with the contributor's edits.
+    async fn prepare(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        row: &store::CaseRow,
+        opened: &Opened,
+        top: Option<u64>,
+    ) -> Result<publication::Prepared, CasesError> {
+        let (engine, key) = self.privacy.for_document(self.db, &row.id).await?;
+        let mechanism: Mechanism = row.mechanism.parse().map_err(corrupt)?;
+        let root_causes: Vec<RootCause> =
+            serde_json::from_str(&row.root_causes).map_err(corrupt)?;
+        let classes = match top {
+            Some(_) => Vec::new(),
+            None => store::published_classes(conn).await?,
+        };
+        let mut prepared = publication::prepare(
+            &engine,
+            &key,
+            &opened.case,
+            mechanism,
+            &root_causes,
+            &classes,
+            self.config.k,
+            top,
+        )
+        .map_err(corrupt)?;
+        let edits: BTreeMap<String, String> = match &row.confirmed {
+            Some(c) => serde_json::from_str(c).map_err(corrupt)?,
+            None => BTreeMap::new(),
+        };
+        publication::apply_edits(&mut prepared, &opened.case, &edits);
+        Ok(prepared)
+    }
+
+    /// Records a case of the caller's organisation as a draft, its original sealed, with a
+    /// suggested classification.
+    pub async fn upload(&self, caller: &Caller, input: CaseInput) -> Result<OwnCase, CasesError> {
+        let actor = caller.principal.actor().ok_or(CasesError::NotFound)?;
+        let id = uuid::Uuid::now_v7().to_string();
+        let mut tx = self.db.begin().await?;
+        let (tx2, _permit) = self
+            .gate
+            .check_tx(
+                tx,
+                caller,
+                Action::Create,
+                &record(&id, actor.org_id, Level::Private),
+            )
+            .await?;
+        tx = tx2;
+        let org = orgs::load(&mut tx, actor.org_id)
+            .await?
+            .ok_or(CasesError::NotFound)?;
+        let now = self.now();
+        let valid = input
+            .validate(
+                now.inner().date(),
+                &org.region_code,
+                org.industry_code.as_deref(),
+            )
+            .map_err(CasesError::Fields)?;
+        if let Some(eid) = &valid.input.equipment_id {
+            let found: Option<String> =
+                sqlx::query_scalar("SELECT org_id FROM equipment WHERE id = $1")
+                    .bind(eid.clone())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if found.as_deref() != Some(actor.org_id.to_string().as_str()) {
+                let mut e = FieldErrors::new();
+                e.add(
+                    "equipment_id",
+                    "unknown",
+                    "no equipment item of your organisation has this id",
+                );
+                return Err(CasesError::Fields(e));
+            }
+        }
+        let suggestion = suggest::suggest(&valid);
+        let mechanism = valid.mechanism.unwrap_or(suggestion.mechanism);
+        let root_causes = if valid.root_causes.is_empty() {
+            suggestion.root_causes.clone()
+        } else {
+            valid.root_causes.clone()
+        };
+        // Store the original with the region and industry it was validated with.
+        let mut stored = valid.input.clone();
+        stored.region_code = Some(valid.region_code.clone());
+        stored.industry_code = Some(valid.industry_code.clone());
+        let plain = serde_json::to_string(&stored).map_err(corrupt)?;
+        let sealed = self
+            .vault
+            .seal(&mut tx, actor.org_id, &sealed_context(&id), &plain, now)
+            .await?;
+        store::insert(
+            &mut tx,
+            &store::NewCase {
+                id: &id,
+                org_id: actor.org_id,
+                created_by: actor.person_id,
+                original: &sealed,
+                mechanism: mechanism.as_str(),
+                root_causes: &serde_json::to_string(&root_causes).map_err(corrupt)?,
+                suggestion: &serde_json::to_string(&suggestion).map_err(corrupt)?,
+                now,
+            },
+        )
+        .await?;
+        store::event(&mut tx, &id, Some(actor.person_id), "uploaded", None, now).await?;
+        tx.commit().await?;
+        Ok(OwnCase {
+            id,
+            stage: Stage::Draft,
+            title: valid
+                .input
+                .title_zh
+                .clone()
+                .or(valid.input.title_en.clone())
+                .unwrap_or_default(),
+            failure_date: valid.input.failure_date.clone(),
+            mechanism,
+            curator_note: None,
+            revision: 1,
+            created_at: now,
+            updated_at: now,
+        })
+    }
+
+    async fn own_case(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        row: &store::CaseRow,
+    ) -> Result<OwnCase, CasesError> {
+        let opened = self.open(conn, row).await?;
+        let i = &opened.case.input;
+        Ok(OwnCase {
+            id: row.id.clone(),
+            stage: row.stage,
+            title: i
+                .title_zh
+                .clone()
+                .or(i.title_en.clone())
+                .unwrap_or_default(),
+            failure_date: i.failure_date.clone(),
+            mechanism: row.mechanism.parse().map_err(corrupt)?,
+            curator_note: row.curator_note.clone(),
+            revision: row.revision,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+
+    /// The cases of the caller's organisation, every stage.
+    pub async fn mine(&self, caller: &Caller) -> Result<Vec<OwnCase>, CasesError> {
+        let actor = caller.principal.actor().ok_or(CasesError::NotFound)?;
+        let mut conn = self.db.pool().acquire().await?;
+        let rows = store::of_org(&mut conn, actor.org_id).await?;
+        let rows = self
+            .gate
+            .filter(&mut conn, caller, Action::Read, rows, original)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            out.push(self.own_case(&mut conn, row).await?);
+        }
+        Ok(out)
+    }
+
+    async fn history(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        id: &str,
+    ) -> Result<Vec<HistoryEntry>, CasesError> {
+        Ok(store::events(conn, id)
+            .await?
+            .into_iter()
+            .map(|(at, by, kind, note)| HistoryEntry { at, by, kind, note })
+            .collect())
+    }
+
+    /// The contributor's review of its case (any stage).
+    pub async fn preview(&self, caller: &Caller, id: &str) -> Result<Preview, CasesError> {
+        let mut conn = self.db.pool().acquire().await?;
+        let row = store::case(&mut conn, id)
+            .await?
+            .ok_or(CasesError::NotFound)?;
+        self.gate
+            .check(&mut conn, caller, Action::Read, &original(&row))
+            .await?;
+        let opened = self.open(&mut conn, &row).await?;
+        let prepared = self.prepare(&mut conn, &row, &opened, None).await?;
+        let edits = match &row.confirmed {
+            Some(c) => serde_json::from_str(c).map_err(corrupt)?,
+            None => BTreeMap::new(),
+        };
+        Ok(Preview {
+            id: row.id.clone(),
+            stage: row.stage,
+            revision: row.revision,
+            k_check: KCheck::from(&prepared.kanon),
+            published: prepared.published,
+            review: prepared.review,
+            receipt: prepared.receipt,
+            suggestion: serde_json::from_str(&row.suggestion).map_err(corrupt)?,
+            edits,
+            curator_note: row.curator_note.clone(),
+            history: self.history(&mut conn, id).await?,
+        })
+    }
+
+    /// The contributor confirms the desensitized version (with its rewritten texts) and
+    /// submits it for curation.
+    pub async fn confirm(
+        &self,
+        caller: &Caller,
+        id: &str,
+        input: &ConfirmInput,
+    ) -> Result<Stage, CasesError> {
+        let actor = caller.principal.actor().ok_or(CasesError::NotFound)?;
+        let mut tx = self.db.begin().await?;
+        let row = store::case(&mut tx, id)
+            .await?
+            .ok_or(CasesError::NotFound)?;
+        let (mut tx, _) = self
+            .gate
+            .check_tx(tx, caller, Action::Read, &original(&row))
+            .await?;
+        let (tx2, _) = self
+            .gate
+            .check_tx(tx, caller, Action::EditCase, &workflow(&row, vec![]))
+            .await
+            .map_err(seen)?;
+        tx = tx2;
+        if row.revision != input.revision {
+            return Err(conflict(
+                "the case changed since you opened it; reload the preview and confirm again",
+            ));
+        }
+        // Rewritten texts must not bring identifiers back.
+        let mut errors = FieldErrors::new();
+        let mut edits = BTreeMap::new();
+        let (engine, _) = self.privacy.for_document(self.db, id).await?;
+        for (field, text) in &input.edits {
+            if !publication::EDITABLE.contains(&field.as_str()) {
+                errors.add(
+                    field,
+                    "unknown",
+                    format!(
+                        "only these texts can be rewritten: {}",
+                        publication::EDITABLE.join(", ")
+                    ),
+                );
+                continue;
+            }
+            if text.chars().count() > model::MAX_TEXT {
+                errors.add(
+                    field,
+                    "too_long",
+                    format!("at most {} characters", model::MAX_TEXT),
+                );
+                continue;
+            }
+            let found = publication::identifiers_in(&engine, text);
+            if !found.is_empty() {
+                errors.add(
+                    field,
+                    "identifying",
+                    format!(
+                        "the text still names {}; rewrite it without them",
+                        found.join(", ")
+                    ),
+                );
+                continue;
+            }
+            edits.insert(field.clone(), text.trim().to_owned());
+        }
+        if !errors.is_empty() {
+            return Err(CasesError::Fields(errors));
+        }
+        let now = self.now();
+        let opened = self.open(&mut tx, &row).await?;
+        let mut staged = row.clone();
+        staged.confirmed = Some(serde_json::to_string(&edits).map_err(corrupt)?);
+        let prepared = self.prepare(&mut tx, &staged, &opened, None).await?;
+        if !store::set_stage(
+            &mut tx,
+            id,
+            row.revision,
+            Stage::Submitted,
+            staged.confirmed.as_deref(),
+            None,
+            None,
+            now,
+        )
+        .await?
+        {
+            return Err(conflict(
+                "the case changed meanwhile; reload and confirm again",
+            ));
+        }
+        store::event(&mut tx, id, Some(actor.person_id), "confirmed", None, now).await?;
+        let curators = curator_orgs(&mut tx).await?;
+        let title = title_of(&prepared.published);
+        notify::send(
+            &mut tx,
+            now,
+            &Audience::Admins(curators),
+            &Message {
+                kind: "cases".into(),
+                title_zh: format!("待审核的失效案例：{title}"),
+                title_en: format!("A failure case to curate: {title}"),
+                body_zh: "一个脱敏后的失效案例已提交，请审核分类并决定发布或退回。".into(),
+                body_en: "A desensitized failure case was submitted: check its classification, then publish it or send it back.".into(),
+                link: Some("/cases/curation".into()),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Stage::Submitted)
+    }
+
+    /// The cases waiting for curation, desensitized.
+    pub async fn queue(&self, caller: &Caller) -> Result<Vec<QueueItem>, CasesError> {
+        let mut conn = self.db.pool().acquire().await?;
+        let rows = store::at_stages(&mut conn, &[Stage::Submitted, Stage::Held]).await?;
+        let rows = self
+            .gate
+            .filter(&mut conn, caller, Action::CurateCase, rows, |r| {
+                workflow(r, vec![])
+            })
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let opened = self.open(&mut conn, &row).await?;
+            let prepared = self.prepare(&mut conn, &row, &opened, None).await?;
+            out.push(QueueItem {
+                id: row.id.clone(),
+                stage: row.stage,
+                revision: row.revision,
+                k_check: KCheck::from(&prepared.kanon),
+                published: prepared.published,
+                receipt: prepared.receipt,
+                suggestion: serde_json::from_str(&row.suggestion).map_err(corrupt)?,
+                updated_at: row.updated_at,
+            });
+        }
+        Ok(out)
+    }
+
+    /// A curator publishes a submitted case (held back while its class is smaller than k),
+    /// sends it back with reasons, or withdraws a published one.
+    pub async fn curate(
+        &self,
+        caller: &Caller,
+        id: &str,
+        input: &CurationInput,
+    ) -> Result<Stage, CasesError> {
+        let actor = caller.principal.actor().ok_or(CasesError::NotFound)?;
+        let mut tx = self.db.begin().await?;
+        let row = store::case(&mut tx, id)
+            .await?
+            .ok_or(CasesError::NotFound)?;
+        let (tx2, _) = self
+            .gate
+            .check_tx(tx, caller, Action::CurateCase, &workflow(&row, vec![]))
+            .await?;
+        tx = tx2;
+        if row.revision != input.revision {
+            return Err(conflict(
+                "the case changed since you opened it; reload it and decide again",
+            ));
+        }
+        let mut e = FieldErrors::new();
+        let note = input
+            .note
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty());
+        let mechanism = match input.mechanism.as_deref().map(str::trim) {
+            Some(m) if !m.is_empty() => match m.parse::<Mechanism>() {
+                Ok(m) => m,
+                Err(u) => {
+                    e.add("mechanism", "unknown", u.to_string());
+                    Mechanism::Other
+                }
+            },
+            _ => row.mechanism.parse().map_err(corrupt)?,
+        };
+        let root_causes: Vec<RootCause> = match &input.root_causes {
+            Some(list) => {
+                let mut out = Vec::new();
+                for r in list {
+                    match r.parse::<RootCause>() {
+                        Ok(c) if !out.contains(&c) => out.push(c),
+                        Ok(_) => {}
+                        Err(u) => e.add("root_causes", "unknown", u.to_string()),
+                    }
+                }
+                out
+            }
+            None => serde_json::from_str(&row.root_causes).map_err(corrupt)?,
+        };
+        let now = self.now();
+        let stage = match input.decision.as_str() {
+            "publish" if [Stage::Submitted, Stage::Held].contains(&row.stage) => {
+                if !e.is_empty() {
+                    return Err(CasesError::Fields(e));
+                }
+                let classification = (
+                    mechanism.as_str(),
+                    serde_json::to_string(&root_causes).map_err(corrupt)?,
+                );
+                if !store::set_stage(
+                    &mut tx,
+                    id,
+                    row.revision,
+                    Stage::Held,
+                    None,
+                    Some((classification.0, &classification.1)),
+                    Some((actor.person_id, note)),
+                    now,
+                )
+                .await?
+                {
+                    return Err(conflict("the case changed meanwhile; reload it"));
+                }
+                store::event(&mut tx, id, Some(actor.person_id), "approved", note, now).await?;
+                self.publish_ready(&mut tx, now).await?;
+                store::case(&mut tx, id)
+                    .await?
+                    .ok_or(CasesError::NotFound)?
+                    .stage
+            }
+            "return" if [Stage::Submitted, Stage::Held].contains(&row.stage) => {
+                if note.is_none() {
+                    e.add("note", "required", "say what the contributor should change");
+                }
+                if !e.is_empty() {
+                    return Err(CasesError::Fields(e));
+                }
+                if !store::set_stage(
+                    &mut tx,
+                    id,
+                    row.revision,
+                    Stage::Returned,
+                    None,
+                    None,
+                    Some((actor.person_id, note)),
+                    now,
+                )
+                .await?
+                {
+                    return Err(conflict("the case changed meanwhile; reload it"));
+                }
+                store::event(&mut tx, id, Some(actor.person_id), "returned", note, now).await?;
+                notify::send(
+                    &mut tx,
+                    now,
+                    &Audience::Organizations(vec![row.org_id]),
+                    &Message {
+                        kind: "cases".into(),
+                        title_zh: "失效案例被退回修改".into(),
+                        title_en: "A failure case was sent back".into(),
+                        body_zh: format!("审核意见：{}", note.unwrap_or_default()),
+                        body_en: format!("The curator's reasons: {}", note.unwrap_or_default()),
+                        link: Some(format!("/cases/mine/{id}")),
+                    },
+                )
+                .await?;
+                Stage::Returned
+            }
+            "withdraw" if row.stage == Stage::Published => {
+                if note.is_none() {
+                    e.add("note", "required", "say why the case is withdrawn");
+                }
+                if !e.is_empty() {
+                    return Err(CasesError::Fields(e));
+                }
+                let publication = store::publication(&mut tx, id)
+                    .await?
+                    .ok_or_else(|| corrupt("a published case without its publication"))?;
+                let mut body: Body = serde_json::from_str(&publication.body).map_err(corrupt)?;
+                body.withdrawn_at = Some(now);
+                let value = serde_json::to_value(&body).map_err(corrupt)?;
+                store::withdraw(&mut tx, id, &value.to_string(), now).await?;
+                ledger::anchor(
+                    &mut tx,
+                    now,
+                    &[Anchor {
+                        record_type: LEDGER_TYPE,
+                        record_id: id.to_owned(),
+                        record: value,
+                    }],
+                )
+                .await?;
+                store::set_stage(
+                    &mut tx,
+                    id,
+                    row.revision,
+                    Stage::Withdrawn,
+                    None,
+                    None,
+                    Some((actor.person_id, note)),
+                    now,
+                )
+                .await?;
+                store::event(&mut tx, id, Some(actor.person_id), "withdrawn", note, now).await?;
+                ticorr_platform::search::changed(&mut tx, RECORD_KIND, id, now).await?;
+                Stage::Withdrawn
+            }
+            "publish" | "return" | "withdraw" => {
+                return Err(conflict(format!(
+                    "a case that is {} cannot be {}",
+                    row.stage,
+                    match input.decision.as_str() {
+                        "publish" => "published",
+                        "return" => "sent back",
+                        _ => "withdrawn",
+                    }
+                )));
+            }
+            other => {
+                e.add(
+                    "decision",
+                    "unknown",
+                    format!("`{other}` is not a decision; use publish, return or withdraw"),
+                );
+                return Err(CasesError::Fields(e));
+            }
+        };
+        tx.commit().await?;
+        Ok(stage)
+    }
+
+    /// Publishes every held case whose class now reaches k, oldest first, until none does;
+    /// then, when k or more are still held, publishes them together at the top of every
+    /// hierarchy (a class of at least k by construction). Returns the cases published.
+    async fn publish_ready(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        now: Timestamp,
+    ) -> Result<Vec<String>, CasesError> {
+        let mut published = Vec::new();
+        loop {
+            let held = store::at_stages(tx, &[Stage::Held]).await?;
+            let mut progress = false;
+            for row in &held {
+                let opened = self.open(tx, row).await?;
+                let prepared = self.prepare(tx, row, &opened, None).await?;
+                if publication::publishable(&prepared) {
+                    self.publish_one(tx, row, prepared, now).await?;
+                    published.push(row.id.clone());
+                    progress = true;
+                }
+            }
+            if progress {
+                continue;
+            }
+            let held = store::at_stages(tx, &[Stage::Held]).await?;
+            if held.len() as u64 >= self.config.k {
+                let top = store::published_classes(tx)
+                    .await?
+                    .iter()
+                    .filter(|c| c.tuple.province == "中国" && c.tuple.year == "*")
+                    .map(|c| c.count)
+                    .sum::<u64>()
+                    + held.len() as u64;
+                for row in &held {
+                    let opened = self.open(tx, row).await?;
+                    let prepared = self.prepare(tx, row, &opened, Some(top)).await?;
+                    self.publish_one(tx, row, prepared, now).await?;
+                    published.push(row.id.clone());
+                }
+            }
+            return Ok(published);
+        }
+    }
+
+    async fn publish_one(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        row: &store::CaseRow,
+        prepared: publication::Prepared,
+        now: Timestamp,
+    ) -> Result<(), CasesError> {
+        let body = Body {
+            id: row.id.clone(),
+            contributor: row.org_id,
+            published_at: now,
+            withdrawn_at: None,
+            case: prepared.published,
+            receipt: prepared.receipt,
+        };
+        let value = serde_json::to_value(&body).map_err(corrupt)?;
+        let title = title_of(&body.case);
+        store::publish(
+            tx,
+            &store::NewPublication {
+                case_id: &row.id,
+                org_id: row.org_id,
+                tuple: &QuasiIdentifiers {
+                    province: body.case.province.clone(),
+                    industry: body.case.industry.clone(),
+                    equipment_type: body.case.equipment_type.clone(),
+                    grade: body.case.grade.clone(),
+                    year: prepared.kanon.tuple.year.clone(),
+                },
+                mechanism: body.case.mechanism.as_str(),
+                title: &title,
+                body: &value.to_string(),
+                now,
+            },
+        )
+        .await?;
+        ledger::anchor(
+            tx,
+            now,
+            &[Anchor {
+                record_type: LEDGER_TYPE,
+                record_id: row.id.clone(),
+                record: value,
+            }],
+        )
+        .await?;
+        let current = store::case(tx, &row.id)
+            .await?
+            .ok_or(CasesError::NotFound)?;
+        store::set_stage(
+            tx,
+            &row.id,
+            current.revision,
+            Stage::Published,
+            None,
+            None,
+            None,
+            now,
+        )
+        .await?;
+        store::event(tx, &row.id, None, "published", None, now).await?;
+        ticorr_platform::search::changed(tx, RECORD_KIND, &row.id, now).await?;
+        notify::send(
+            tx,
+            now,
+            &Audience::Organizations(vec![row.org_id]),
+            &Message {
+                kind: "cases".into(),
+                title_zh: format!("失效案例已发布：{title}"),
+                title_en: format!("Failure case published: {title}"),
+                body_zh: "您单位提交的失效案例已脱敏发布，并已记入可验证账本。".into(),
+                body_en: "Your organisation's failure case is published, desensitized, and anchored in the ledger.".into(),
+                link: Some(format!("/cases/{}", row.id)),
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Published cases, newest first: the public summary for everyone.
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        filter: &ListFilter,
+        page: &PageRequest,
+    ) -> Result<Page<CaseCard>, CasesError> {
+        let mut conn = self.db.pool().acquire().await?;
+        let rows = store::published(&mut conn, filter, page).await?;
+        let page = Page::from_rows(rows, page, |r| ticorr_kernel::Cursor {
+            key: r.published_at.to_rfc3339(),
+            id: r.case_id.clone(),
+        });
+        let rows = self
+            .gate
+            .filter(&mut conn, caller, Action::Read, page.items, |r| {
+                record(&r.case_id, r.org_id, Level::Public)
+            })
+            .await?;
+        let mut items = Vec::with_capacity(rows.len());
+        for r in rows {
+            let body: Body = serde_json::from_str(&r.body).map_err(corrupt)?;
+            let entry = ledger::latest(&mut conn, LEDGER_TYPE, &r.case_id).await?;
+            items.push(card_of(&body, entry));
+        }
+        Ok(Page {
+            items,
+            next_cursor: page.next_cursor,
+        })
+    }
+
+    async fn published_row(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<(store::CaseRow, Body, Option<LedgerRef>), CasesError> {
+        let row = store::case(conn, id).await?.ok_or(CasesError::NotFound)?;
+        let publication = match store::publication(conn, id).await? {
+            Some(p) if p.withdrawn_at.is_none() => p,
+            _ => return Err(CasesError::NotFound),
+        };
+        self.gate
+            .check(
+                conn,
+                caller,
+                Action::Read,
+                &record(id, row.org_id, Level::Public),
+            )
+            .await?;
+        let body: Body = serde_json::from_str(&publication.body).map_err(corrupt)?;
+        let entry = ledger::latest(conn, LEDGER_TYPE, id).await?;
+        Ok((row, body, entry))
+    }
+
+    /// A published case for the caller.
+    pub async fn get(&self, caller: &Caller, id: &str) -> Result<CaseView, CasesError> {
+        let mut conn = self.db.pool().acquire().await?;
+        let (row, body, entry) = self.published_row(&mut conn, caller, id).await?;
+        let now = self.now();
+        let details_visible = self.gate.would_allow(
+            caller,
+            Action::Read,
+            &record(id, row.org_id, Level::Industry),
+        );
+        let grantees = store::grantees(&mut conn, id, now).await?;
+        let flow = workflow(&row, grantees);
+        let my_request = match caller.principal.actor() {
+            Some(a) => store::requests(&mut conn, Some(a.person_id), None, Some(id), now)
+                .await?
+                .into_iter()
+                .next(),
+            None => None,
+        };
+        let own = caller
+            .principal
+            .actor()
+            .is_some_and(|a| a.org_id == row.org_id);
+        Ok(CaseView {
+            card: card_of(&body, entry),
+            details: details_visible.then(|| body.case.details.clone()),
+            receipt: body.receipt.clone(),
+            own,
+            may_read_full: self.gate.would_allow(caller, Action::ReadCaseFull, &flow),
+            may_request: self
+                .gate
+                .would_allow(caller, Action::RequestCaseAccess, &flow)
+                && !my_request
+                    .as_ref()
+                    .is_some_and(|r| r.status == "pending" || r.status == "granted"),
+            my_request,
+        })
+    }
+
+    /// The full desensitized record. A read by anyone but the contributor is logged for the
+    /// contributor and anchored in the ledger.
+    pub async fn full(&self, caller: &Caller, id: &str) -> Result<FullView, CasesError> {
+        let actor = caller.principal.actor().ok_or(CasesError::NotFound)?;
+        let mut tx = self.db.begin().await?;
+        let (row, body, entry) = self.published_row(&mut tx, caller, id).await?;
+        let now = self.now();
+        let grantees = store::grantees(&mut tx, id, now).await?;
+        let (mut tx, _) = self
+            .gate
+            .check_tx(tx, caller, Action::ReadCaseFull, &workflow(&row, grantees))
+            .await
+            .map_err(seen)?;
+        let mut grant_expires_at = None;
+        if actor.org_id != row.org_id {
+            let grant = store::grant_of(&mut tx, id, actor.person_id, now).await?;
+            let (request_id, purpose) = match grant {
+                Some((rid, purpose)) => {
+                    grant_expires_at = store::request(&mut tx, &rid, now)
+                        .await?
+                        .and_then(|r| r.expires_at);
+                    (Some(rid), purpose)
+                }
+                None => (None, "curation".to_owned()),
+            };
+            let access_id = uuid::Uuid::now_v7().to_string();
+            sqlx::query(
+                "INSERT INTO case_accesses (id, case_id, request_id, person_id, org_id, purpose, at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(access_id.clone())
+            .bind(id.to_owned())
+            .bind(request_id.clone())
+            .bind(actor.person_id.to_string())
+            .bind(actor.org_id.to_string())
+            .bind(purpose.clone())
+            .bind(now.to_rfc3339())
+            .execute(&mut *tx)
+            .await?;
+            ledger::anchor(
+                &mut tx,
+                now,
+                &[Anchor {
+                    record_type: ACCESS_LEDGER_TYPE,
+                    record_id: access_id.clone(),
+                    record: json!({
+                        "id": access_id, "case_id": id, "request_id": request_id,
+                        "person_id": actor.person_id.to_string(),
+                        "org_id": actor.org_id.to_string(),
+                        "purpose": purpose, "at": now.to_rfc3339(),
+                    }),
+                }],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(FullView {
+            card: card_of(&body, entry),
+            details: body.case.details.clone(),
+            full: body.case.full.clone(),
+            receipt: body.receipt.clone(),
+            grant_expires_at,
+        })
+    }
+
+    /// A registered person of another organisation applies for a case's full record.
+    pub async fn request_access(
+        &self,
+        caller: &Caller,
+        id: &str,
+        input: &AccessInput,
+    ) -> Result<AccessRequest, CasesError> {
+        let actor = caller.principal.actor().ok_or(CasesError::NotFound)?;
+        let mut tx = self.db.begin().await?;
+        let (row, body, _) = self.published_row(&mut tx, caller, id).await?;
+        let now = self.now();
+        let grantees = store::grantees(&mut tx, id, now).await?;
+        let (mut tx, _) = self
+            .gate
+            .check_tx(
+                tx,
+                caller,
+                Action::RequestCaseAccess,
+                &workflow(&row, grantees),
+            )
+            .await
+            .map_err(seen)?;
+        let purpose = input.purpose.trim();
+        if purpose.chars().count() < 10 || purpose.chars().count() > 2000 {
+            let mut e = FieldErrors::new();
+            e.add(
+                "purpose",
+                "invalid",
+                "say what you need the full record for, in 10 to 2,000 characters",
+            );
+            return Err(CasesError::Fields(e));
+        }
+        let open = store::requests(&mut tx, Some(actor.person_id), None, Some(id), now).await?;
+        if open
+            .iter()
+            .any(|r| r.status == "pending" || r.status == "granted")
+        {
+            return Err(conflict(
+                "you already have an application pending or granted for this case",
+            ));
+        }
+        let rid = uuid::Uuid::now_v7().to_string();
+        sqlx::query(
+            "INSERT INTO case_access_requests (id, case_id, person_id, org_id, purpose, status, requested_at) \
+             VALUES ($1, $2, $3, $4, $5, 'pending', $6)",
+        )
+        .bind(rid.clone())
+        .bind(id.to_owned())
+        .bind(actor.person_id.to_string())
+        .bind(actor.org_id.to_string())
+        .bind(purpose.to_owned())
+        .bind(now.to_rfc3339())
+        .execute(&mut *tx)
+        .await?;
+        let title = title_of(&body.case);
+        notify::send(
+            &mut tx,
+            now,
+            &Audience::Admins(vec![row.org_id]),
+            &Message {
+                kind: "cases".into(),
+                title_zh: format!("查阅申请：{title}"),
+                title_en: format!("Access application: {title}"),
+                body_zh: format!("{} 申请查阅完整案例记录，用途：{purpose}", actor.org_name),
+                body_en: format!(
+                    "{} applies for the full record. Purpose: {purpose}",
+                    actor.org_name
+                ),
+                link: Some("/cases/access".into()),
+            },
+        )
+        .await?;
+        let request = store::request(&mut tx, &rid, now)
+            .await?
+            .ok_or(CasesError::NotFound)?;
+        tx.commit().await?;
+        Ok(request)
+    }
+
+    /// The contributor (or the operator) grants or refuses an application.
+    pub async fn decide(
+        &self,
+        caller: &Caller,
+        request_id: &str,
+        input: &DecisionInput,
+    ) -> Result<AccessRequest, CasesError> {
+        let actor = caller.principal.actor().ok_or(CasesError::NotFound)?;
+        let mut tx = self.db.begin().await?;
+        let now = self.now();
+        let request = store::request(&mut tx, request_id, now)
+            .await?
+            .ok_or(CasesError::NotFound)?;
+        let row = store::case(&mut tx, &request.case_id)
+            .await?
+            .ok_or(CasesError::NotFound)?;
+        let grantees = store::grantees(&mut tx, &row.id, now).await?;
+        let (mut tx, _) = self
+            .gate
+            .check_tx(
+                tx,
+                caller,
+                Action::DecideCaseAccess,
+                &workflow(&row, grantees),
+            )
+            .await?;
+        if request.status != "pending" {
+            return Err(conflict(format!(
+                "this application was already decided ({})",
+                request.status
+            )));
+        }
+        let note = input
+            .note
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty());
+        let mut e = FieldErrors::new();
+        let days = input.days.unwrap_or(self.config.grant_days);
+        if input.grant && (days == 0 || days > self.config.max_grant_days) {
+            e.add(
+                "days",
+                "out_of_range",
+                format!("a grant lasts 1 to {} days", self.config.max_grant_days),
+            );
+        }
+        if !input.grant && note.is_none() {
+            e.add("note", "required", "tell the applicant why you refuse");
+        }
+        if !e.is_empty() {
+            return Err(CasesError::Fields(e));
+        }
+        let status = if input.grant { "granted" } else { "refused" };
+        let expires_at = input
+            .grant
+            .then(|| now.plus(time::Duration::days(i64::from(days))));
+        sqlx::query(
+            "UPDATE case_access_requests SET status = $1, decided_by = $2, decided_at = $3, \
+             decision_note = $4, expires_at = $5 WHERE id = $6 AND status = 'pending'",
+        )
+        .bind(status)
+        .bind(actor.person_id.to_string())
+        .bind(now.to_rfc3339())
+        .bind(note.map(str::to_owned))
+        .bind(expires_at.map(|t| t.to_rfc3339()))
+        .bind(request_id.to_owned())
+        .execute(&mut *tx)
+        .await?;
+        let record = grant_record(&mut tx, request_id)
+            .await?
+            .ok_or(CasesError::NotFound)?;
+        ledger::anchor(
+            &mut tx,
+            now,
+            &[Anchor {
+                record_type: GRANT_LEDGER_TYPE,
+                record_id: request_id.to_owned(),
+                record,
+            }],
+        )
+        .await?;
+        notify::send(
+            &mut tx,
+            now,
+            &Audience::People(vec![request.person_id]),
+            &Message {
+                kind: "cases".into(),
+                title_zh: if input.grant {
+                    format!("查阅申请已批准：{}", request.case_title)
+                } else {
+                    format!("查阅申请未获批准：{}", request.case_title)
+                },
+                title_en: if input.grant {
+                    format!("Access granted: {}", request.case_title)
+                } else {
+                    format!("Access refused: {}", request.case_title)
+                },
+                body_zh: match (input.grant, note) {
+                    (true, _) => format!("您可在 {days} 天内查阅完整案例记录。"),
+                    (false, n) => format!("原因：{}", n.unwrap_or_default()),
+                },
+                body_en: match (input.grant, note) {
+                    (true, _) => format!("You may read the full record for {days} days."),
+                    (false, n) => format!("Reason: {}", n.unwrap_or_default()),
+                },
+                link: Some(format!("/cases/{}", request.case_id)),
+            },
+        )
+        .await?;
+        let decided = store::request(&mut tx, request_id, now)
+            .await?
+            .ok_or(CasesError::NotFound)?;
+        tx.commit().await?;
+        Ok(decided)
+    }
+
+    /// Applications: the caller's own (`mine`), or those to decide for the caller's
+    /// organisation's cases (`incoming`; the operator sees every one).
+    pub async fn requests(
+        &self,
+        caller: &Caller,
+        incoming: bool,
+    ) -> Result<Vec<AccessRequest>, CasesError> {
+        let actor = caller.principal.actor().ok_or(CasesError::NotFound)?;
+        let mut conn = self.db.pool().acquire().await?;
+        let now = self.now();
+        if !incoming {
+            return Ok(store::requests(&mut conn, Some(actor.person_id), None, None, now).await?);
+        }
+        let contributor = (actor.org_kind != OrgKind::Operator).then_some(actor.org_id);
+        let rows = store::requests(&mut conn, None, contributor, None, now).await?;
+        Ok(self
+            .gate
+            .filter(&mut conn, caller, Action::DecideCaseAccess, rows, |r| {
+                Resource::FailureCase(CaseRef {
+                    id: r.case_id.clone(),
+                    contributor: r.contributor,
+                    stage: Stage::Published.as_str(),
+                    grantees: vec![],
+                })
+            })
+            .await?)
+    }
+
+    /// Who read the full records of the caller's organisation's cases, and why.
+    pub async fn accesses(
+        &self,
+        caller: &Caller,
+        case_id: Option<&str>,
+    ) -> Result<Vec<Access>, CasesError> {
+        let actor = caller.principal.actor().ok_or(CasesError::NotFound)?;
+        let mut conn = self.db.pool().acquire().await?;
+        let rows = store::accesses(&mut conn, actor.org_id, case_id).await?;
+        let org = actor.org_id;
+        Ok(self
+            .gate
+            .filter(&mut conn, caller, Action::Read, rows, |a| {
+                record(&a.case_id, org, Level::Private)
+            })
+            .await?)
+    }
+}
+
+/// A refused workflow step on a case the caller can see is a 403, not a 404.
+fn seen(d: Denied) -> Denied {
+    match d {
+        Denied::NotFound => Denied::Forbidden,
+        other => other,
+    }
+}
+
+/// The organisations that curate cases: the operator and the association.
+async fn curator_orgs(conn: &mut sqlx::AnyConnection) -> Result<Vec<OrgId>, CasesError> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM organizations WHERE kind IN ('operator', 'association') AND status = 'verified'",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    ids.iter()
+        .map(|s| ticorr_db::decode("id", s).map_err(CasesError::from))
+        .collect()
+}
+
+/// One row as a JSON object of its (text, possibly null) columns, in `columns` order.
+async fn row_record(
+    conn: &mut sqlx::AnyConnection,
+    table: &str,
+    columns: &[&str],
+    id: &str,
+) -> Result<Option<serde_json::Value>, sqlx::Error> {
+    use sqlx::Row;
+    let sql = format!("SELECT {} FROM {table} WHERE id = $1", columns.join(", "));
+    let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.to_owned())
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let mut m = serde_json::Map::new();
+    for c in columns {
+        let v: Option<String> = row.try_get(*c)?;
+        m.insert(
+            (*c).to_owned(),
+            v.map_or(serde_json::Value::Null, Into::into),
+        );
+    }
+    Ok(Some(serde_json::Value::Object(m)))
+}
+
+const GRANT_COLUMNS: [&str; 8] = [
+    "id",
+    "case_id",
+    "person_id",
+    "org_id",
+    "purpose",
+    "status",
+    "decided_at",
+    "expires_at",
+];
+const ACCESS_COLUMNS: [&str; 7] = [
+    "id",
+    "case_id",
+    "request_id",
+    "person_id",
+    "org_id",
+    "purpose",
+    "at",
+];
+
+async fn grant_record(
+    conn: &mut sqlx::AnyConnection,
+    id: &str,
+) -> Result<Option<serde_json::Value>, sqlx::Error> {
+    row_record(conn, "case_access_requests", &GRANT_COLUMNS, id).await
+}
+
+/// The current canonical form of an anchored case record, for `ticorr ledger verify`:
+/// `None` when the type is not this module's or the record is gone.
+pub async fn ledger_record(
+    conn: &mut sqlx::AnyConnection,
+    record_type: &str,
+    id: &str,
+) -> Result<Option<Option<serde_json::Value>>, sqlx::Error> {
+    match record_type {
+        LEDGER_TYPE => {
+            let body: Option<String> =
+                sqlx::query_scalar("SELECT body FROM case_publications WHERE case_id = $1")
+                    .bind(id.to_owned())
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            Ok(Some(body.and_then(|b| serde_json::from_str(&b).ok())))
+        }
+        GRANT_LEDGER_TYPE => Ok(Some(grant_record(conn, id).await?)),
+        ACCESS_LEDGER_TYPE => Ok(Some(
+            row_record(conn, "case_accesses", &ACCESS_COLUMNS, id).await?,
+        )),
+        _ => Ok(None),
+    }
+}
