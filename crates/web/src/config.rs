@@ -27,6 +27,8 @@ pub struct Config {
     /// The job runtime: workers, leases, the scheduler.
     pub jobs: JobsConfig,
     pub attachments: AttachmentsConfig,
+    /// Failure cases: the k of the k-anonymity check, grant durations.
+    pub cases: ticorr_cases::CasesConfig,
     pub log: LogConfig,
 }
 
@@ -67,6 +69,7 @@ impl Default for Config {
             ledger: LedgerConfig::default(),
             jobs: JobsConfig::default(),
             attachments: AttachmentsConfig::default(),
+            cases: ticorr_cases::CasesConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -131,6 +134,7 @@ impl Config {
         }
         self.attachments.validate()?;
         self.mail.validate()?;
+        self.cases.validate()?;
         Ok(())
     }
 }

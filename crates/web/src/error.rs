@@ -229,6 +229,19 @@ impl From<EquipmentError> for ApiError {
     }
 }
 
+impl From<ticorr_cases::CasesError> for ApiError {
+    fn from(e: ticorr_cases::CasesError) -> Self {
+        use ticorr_cases::CasesError as E;
+        match e {
+            E::NotFound => ApiError::NotFound,
+            E::Forbidden => ApiError::Forbidden,
+            E::Fields(f) => ApiError::Invalid(f),
+            E::Conflict(m) => ApiError::Conflict(m),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
 impl From<ticorr_standards::StandardsError> for ApiError {
     fn from(e: ticorr_standards::StandardsError) -> Self {
         use ticorr_standards::StandardsError as E;

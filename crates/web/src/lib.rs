@@ -75,6 +75,7 @@ pub fn search_sources() -> Vec<Arc<dyn ticorr_platform::search::Source>> {
     vec![
         Arc::new(ticorr_equipment::search::EquipmentSource),
         Arc::new(ticorr_standards::search::ClauseSource),
+        Arc::new(ticorr_cases::search::CaseSource),
     ]
 }
 

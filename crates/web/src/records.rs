@@ -11,6 +11,12 @@ pub async fn current(
     record_type: &str,
     id: &str,
 ) -> Result<Option<serde_json::Value>, LedgerError> {
+    {
+        let mut conn = db.pool().acquire().await?;
+        if let Some(found) = ticorr_cases::ledger_record(&mut conn, record_type, id).await? {
+            return Ok(found);
+        }
+    }
     if record_type == ticorr_standards::LEDGER_TYPE {
         let mut conn = db.pool().acquire().await?;
         return Ok(ticorr_standards::ledger_record(&mut conn, id).await?);

@@ -42,6 +42,19 @@ impl AppState {
     }
 }
 
+impl Inner {
+    /// The failure-case module's services for one call.
+    pub fn cases(&self) -> ticorr_cases::Cases<'_> {
+        ticorr_cases::Cases {
+            db: &self.db,
+            gate: &self.gate,
+            vault: &self.vault,
+            privacy: &self.privacy,
+            config: &self.config.cases,
+        }
+    }
+}
+
 impl std::ops::Deref for AppState {
     type Target = Inner;
     fn deref(&self) -> &Inner {

@@ -69,6 +69,21 @@ impl Default for CasesConfig {
     }
 }
 
+impl CasesConfig {
+    /// Refuses settings that would publish without protection or grant nothing.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.k < 2 {
+            return Err(
+                "cases.k must be at least 2: with k = 1 a case may be alone in its class".into(),
+            );
+        }
+        if self.grant_days == 0 || self.grant_days > self.max_grant_days {
+            return Err("cases.grant_days must be between 1 and cases.max_grant_days".into());
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum CasesError {
     #[error("not found")]

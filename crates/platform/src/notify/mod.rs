@@ -78,6 +78,13 @@ pub const KINDS: &[KindInfo] = &[
         label_en: "Standards: reviews and releases",
     },
     KindInfo {
+        name: "cases",
+        inbox: true,
+        email: true,
+        label_zh: "失效案例：审核、发布与查阅申请",
+        label_en: "Failure cases: curation, publication and access",
+    },
+    KindInfo {
         name: "announcement",
         inbox: true,
         email: false,

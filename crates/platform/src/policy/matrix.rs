@@ -382,6 +382,46 @@ fn case_action_label(a: Action) -> &'static str {
     }
 }
 
+/// A table of principals × stages of a workflow resource, each cell listing the actions
+/// allowed (by `label`), the anonymous visitor first.
+fn stage_table(
+    out: &mut String,
+    authz: &Authz,
+    stages: &[&'static str],
+    rows: &[(&str, Principal)],
+    actions: &[Action],
+    resource: fn(&'static str) -> Resource,
+    label: fn(Action) -> &'static str,
+) {
+    out.push_str("| principal |");
+    for stage in stages {
+        let _ = write!(out, " `{stage}` |");
+    }
+    out.push_str("\n|---|");
+    for _ in stages {
+        out.push_str("---|");
+    }
+    out.push('\n');
+    let anonymous = ("anonymous visitor", Principal::Anonymous);
+    for (who, p) in std::iter::once(&anonymous).chain(rows) {
+        let _ = write!(out, "| {who} |");
+        for stage in stages {
+            let allowed: Vec<&str> = actions
+                .iter()
+                .filter(|a| authz.authorize(p, **a, &resource(stage)))
+                .map(|a| label(*a))
+                .collect();
+            let cell = if allowed.is_empty() {
+                "—".to_owned()
+            } else {
+                allowed.join(", ")
+            };
+            let _ = write!(out, " {cell} |");
+        }
+        out.push('\n');
+    }
+}
+
 fn mark(allowed: bool) -> &'static str {
     if allowed { "allow" } else { "—" }
 }
@@ -667,41 +707,24 @@ pub fn render(authz: &Authz) -> String {
          also hold the `expert` or `reviewer` capacity. A disabled account or a pending organisation may\n\
          do none of them; every decision except `view` is audited.\n\n",
     );
-    out.push_str("| principal |");
-    for stage in DRAFT_STAGES {
-        let _ = write!(out, " `{stage}` |");
-    }
-    out.push_str("\n|---|");
-    for _ in DRAFT_STAGES {
-        out.push_str("---|");
-    }
-    out.push('\n');
-    let short = |a: Action| a.as_str().split('_').next().unwrap_or("");
-    let cell = |p: &Principal, stage| {
-        let allowed: Vec<&str> = Action::DRAFT
-            .iter()
-            .filter(|a| authz.authorize(p, **a, &draft(stage)))
-            .map(|a| short(*a))
-            .collect();
-        if allowed.is_empty() {
-            "—".to_owned()
-        } else {
-            allowed.join(", ")
-        }
-    };
-    let _ = write!(out, "| anonymous visitor |");
-    for stage in DRAFT_STAGES {
-        let _ = write!(out, " {} |", cell(&Principal::Anonymous, stage));
-    }
-    out.push('\n');
-    for rel in DraftRelation::ALL {
-        let _ = write!(out, "| {} |", rel.describe());
-        for stage in DRAFT_STAGES {
-            let p = rel.principal(Condition::Normal, Action::ViewDraft);
-            let _ = write!(out, " {} |", cell(&p, stage));
-        }
-        out.push('\n');
-    }
+    let drafts: Vec<(&str, Principal)> = DraftRelation::ALL
+        .iter()
+        .map(|r| {
+            (
+                r.describe(),
+                r.principal(Condition::Normal, Action::ViewDraft),
+            )
+        })
+        .collect();
+    stage_table(
+        &mut out,
+        authz,
+        &DRAFT_STAGES,
+        &drafts,
+        Action::DRAFT,
+        draft,
+        |a| a.as_str().split('_').next().unwrap_or(""),
+    );
 
     out.push_str(
         "\n## Failure cases\n\n\
@@ -715,40 +738,24 @@ pub fn render(authz: &Authz) -> String {
          of them; every decision is audited, and every read of a full record is also logged for the\n\
          contributor and anchored in the ledger.\n\n",
     );
-    out.push_str("| principal |");
-    for stage in CASE_STAGES {
-        let _ = write!(out, " `{stage}` |");
-    }
-    out.push_str("\n|---|");
-    for _ in CASE_STAGES {
-        out.push_str("---|");
-    }
-    out.push('\n');
-    let case_cell = |p: &Principal, stage| {
-        let allowed: Vec<&str> = Action::CASE
-            .iter()
-            .filter(|a| authz.authorize(p, **a, &failure_case(stage)))
-            .map(|a| case_action_label(*a))
-            .collect();
-        if allowed.is_empty() {
-            "—".to_owned()
-        } else {
-            allowed.join(", ")
-        }
-    };
-    let _ = write!(out, "| anonymous visitor |");
-    for stage in CASE_STAGES {
-        let _ = write!(out, " {} |", case_cell(&Principal::Anonymous, stage));
-    }
-    out.push('\n');
-    for rel in CaseRelation::ALL {
-        let _ = write!(out, "| {} |", rel.describe());
-        for stage in CASE_STAGES {
-            let p = rel.principal(Condition::Normal, Action::ReadCaseFull);
-            let _ = write!(out, " {} |", case_cell(&p, stage));
-        }
-        out.push('\n');
-    }
+    let cases: Vec<(&str, Principal)> = CaseRelation::ALL
+        .iter()
+        .map(|r| {
+            (
+                r.describe(),
+                r.principal(Condition::Normal, Action::ReadCaseFull),
+            )
+        })
+        .collect();
+    stage_table(
+        &mut out,
+        authz,
+        &CASE_STAGES,
+        &cases,
+        Action::CASE,
+        failure_case,
+        case_action_label,
+    );
 
     out.push_str(
         "\n## Supplementary clauses: `assess_equivalence`\n\n\

@@ -329,6 +329,56 @@ fn org_set(ids: &[OrgId]) -> RestrictedExpression {
     )
 }
 
+/// A workflow resource (a standard proposal, a failure case): its organisation, its stage and
+/// a set of people, under the attribute names of its entity type. `(type, id, stage)`,
+/// `(org attribute, org)`, `(people attribute, people)`. Adds the resource and, when it is
+/// another than the principal's, its organisation (with no attributes the policies read).
+fn staged_entity(
+    entities: &mut Vec<Entity>,
+    principal: &Principal,
+    (ty, id, stage): (&str, &str, &str),
+    (org_attr, org): (&str, OrgId),
+    (people_attr, people): (&str, &[PersonId]),
+) -> Result<EntityUid, String> {
+    let u = uid(ty, id);
+    let org_entity = org_uid(org);
+    if !matches!(principal, Principal::Person(a) if a.org_id == org) {
+        entities.push(
+            Entity::new(
+                org_entity.clone(),
+                HashMap::from([
+                    ("kind".to_owned(), str_expr("")),
+                    ("verified".to_owned(), RestrictedExpression::new_bool(true)),
+                    ("parks".to_owned(), org_set(&[])),
+                ]),
+                HashSet::new(),
+            )
+            .map_err(|e| e.to_string())?,
+        );
+    }
+    entities.push(
+        Entity::new(
+            u.clone(),
+            HashMap::from([
+                (
+                    org_attr.to_owned(),
+                    RestrictedExpression::new_entity_uid(org_entity),
+                ),
+                ("stage".to_owned(), str_expr(stage)),
+                (
+                    people_attr.to_owned(),
+                    RestrictedExpression::new_set(people.iter().map(|p| {
+                        RestrictedExpression::new_entity_uid(uid("Ticorr::Person", &p.to_string()))
+                    })),
+                ),
+            ]),
+            HashSet::new(),
+        )
+        .map_err(|e| e.to_string())?,
+    );
+    Ok(u)
+}
+
 impl Authz {
     /// Parses the embedded schema and policies and validates them in strict mode.
     pub fn load() -> Result<Authz, PolicyError> {
@@ -521,92 +571,20 @@ impl Authz {
                 );
                 u
             }
-            Resource::StandardDraft(d) => {
-                let u = uid("Ticorr::StandardDraft", &d.id);
-                let applicant = org_uid(d.applicant);
-                // The applicant is another organisation than the principal's (whose entity
-                // is in the store already): add it, with no attributes the policies read.
-                if !matches!(principal, Principal::Person(a) if a.org_id == d.applicant) {
-                    entities.push(
-                        Entity::new(
-                            applicant.clone(),
-                            HashMap::from([
-                                ("kind".to_owned(), str_expr("")),
-                                ("verified".to_owned(), RestrictedExpression::new_bool(true)),
-                                ("parks".to_owned(), org_set(&[])),
-                            ]),
-                            HashSet::new(),
-                        )
-                        .map_err(|e| e.to_string())?,
-                    );
-                }
-                entities.push(
-                    Entity::new(
-                        u.clone(),
-                        HashMap::from([
-                            (
-                                "applicant".to_owned(),
-                                RestrictedExpression::new_entity_uid(applicant),
-                            ),
-                            ("stage".to_owned(), str_expr(d.stage)),
-                            (
-                                "reviewers".to_owned(),
-                                RestrictedExpression::new_set(d.reviewers.iter().map(|p| {
-                                    RestrictedExpression::new_entity_uid(uid(
-                                        "Ticorr::Person",
-                                        &p.to_string(),
-                                    ))
-                                })),
-                            ),
-                        ]),
-                        HashSet::new(),
-                    )
-                    .map_err(|e| e.to_string())?,
-                );
-                u
-            }
-            Resource::FailureCase(c) => {
-                let u = uid("Ticorr::FailureCase", &c.id);
-                let contributor = org_uid(c.contributor);
-                if !matches!(principal, Principal::Person(a) if a.org_id == c.contributor) {
-                    entities.push(
-                        Entity::new(
-                            contributor.clone(),
-                            HashMap::from([
-                                ("kind".to_owned(), str_expr("")),
-                                ("verified".to_owned(), RestrictedExpression::new_bool(true)),
-                                ("parks".to_owned(), org_set(&[])),
-                            ]),
-                            HashSet::new(),
-                        )
-                        .map_err(|e| e.to_string())?,
-                    );
-                }
-                entities.push(
-                    Entity::new(
-                        u.clone(),
-                        HashMap::from([
-                            (
-                                "contributor".to_owned(),
-                                RestrictedExpression::new_entity_uid(contributor),
-                            ),
-                            ("stage".to_owned(), str_expr(c.stage)),
-                            (
-                                "grantees".to_owned(),
-                                RestrictedExpression::new_set(c.grantees.iter().map(|p| {
-                                    RestrictedExpression::new_entity_uid(uid(
-                                        "Ticorr::Person",
-                                        &p.to_string(),
-                                    ))
-                                })),
-                            ),
-                        ]),
-                        HashSet::new(),
-                    )
-                    .map_err(|e| e.to_string())?,
-                );
-                u
-            }
+            Resource::StandardDraft(d) => staged_entity(
+                &mut entities,
+                principal,
+                ("Ticorr::StandardDraft", &d.id, d.stage),
+                ("applicant", d.applicant),
+                ("reviewers", &d.reviewers),
+            )?,
+            Resource::FailureCase(c) => staged_entity(
+                &mut entities,
+                principal,
+                ("Ticorr::FailureCase", &c.id, c.stage),
+                ("contributor", c.contributor),
+                ("grantees", &c.grantees),
+            )?,
             Resource::Inbox(i) => {
                 let u = uid("Ticorr::Inbox", &i.owner.to_string());
                 entities.push(

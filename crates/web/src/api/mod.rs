@@ -3,6 +3,7 @@
 
 pub mod attachments;
 mod auth;
+mod cases;
 pub mod equipment;
 pub mod jobs;
 mod ledger;
@@ -50,6 +51,7 @@ use crate::state::AppState;
         (name = "reference", description = "Reference data: regions and industries"),
         (name = "search", description = "Full-text search over every record type, with facets"),
         (name = "risk", description = "The corrosion risk engine: titanium damage mechanisms, probability x consequence, four grades"),
+        (name = "cases", description = "Failure cases: published summaries (public) and details, upload, desensitized preview and confirmation, curation, applications for the full record and their decisions, the contributor's access log"),
         (name = "standards", description = "The clause library: released standards (public), versions and clauses, the external catalogue, and the clauses that apply to an equipment item"),
     )
 )]
@@ -173,6 +175,18 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(routes!(search::search))
         .routes(routes!(search::start_reindex, search::reindex_status))
         .routes(routes!(risk::assess))
+        .routes(routes!(cases::list, cases::upload))
+        .routes(routes!(cases::mine))
+        .routes(routes!(cases::queue))
+        .routes(routes!(cases::requests))
+        .routes(routes!(cases::accesses))
+        .routes(routes!(cases::decide))
+        .routes(routes!(cases::get))
+        .routes(routes!(cases::preview))
+        .routes(routes!(cases::confirm))
+        .routes(routes!(cases::curate))
+        .routes(routes!(cases::full))
+        .routes(routes!(cases::request_access))
         .routes(routes!(standards::list, standards::record_own))
         .routes(routes!(standards::catalogue))
         .routes(routes!(standards::matches))

@@ -4,6 +4,7 @@
 mod access;
 mod attachments;
 mod auth;
+mod cases;
 mod equipment;
 mod equipment_risk;
 mod import_export;

@@ -1,0 +1,433 @@
+//! Failure cases over the API: upload → preview → confirm → curate → publish → apply →
+//! grant → read, on both engines; nobody sees an unpublished or ungranted record, and a
+//! published record carries none of the identifiers planted in its original.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+use ticorr_kernel::{OrgId, OrgKind, Role};
+use ticorr_test_support::{Login, TestApp};
+use time::Duration;
+
+async fn org_name(app: &TestApp, org: OrgId) -> (String, String) {
+    sqlx::query_as("SELECT name, uscc FROM organizations WHERE id = $1")
+        .bind(org.to_string())
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap()
+}
+
+/// A case with identifiers planted in its texts and identifying fields.
+fn planted_case(org_name: &str, uscc: &str, n: usize) -> Value {
+    json!({
+        "title_zh": format!("{org_name}钛板式换热器垫片缝隙腐蚀 {n}"),
+        "title_en": "Crevice corrosion under the gaskets of a titanium plate exchanger",
+        "failure_date": "2025-06-18",
+        "equipment_type": "plate_heat_exchanger",
+        "grade": "Gr2",
+        "manufacturer": "远东换热设备制造有限公司",
+        "location": "板片密封垫片下方",
+        "morphology": "垫片覆盖区域蚀坑成片，最深 0.6 mm",
+        "max_depth_mm": 0.6,
+        "metallography": "蚀坑底部未见氢化物",
+        "process_medium": "淡盐水",
+        "temperature_c": 92.0,
+        "chloride_mg_l": 25000.0,
+        "ph": 2.5,
+        "crevice_present": true,
+        "direct_cause": "温度长期高于 TA2 缝隙腐蚀的经验界限",
+        "root_causes": ["design_material", "operating_excursion"],
+        "downtime_days": 9.0,
+        "cost_cny": 860000.0,
+        "injuries": 0,
+        "rectification": "更换为 Gr7 板片并降低进口温度",
+        "rectification_outcome": "effective",
+        "lessons_zh": "高温含氯介质的板式换热器应选用含钯钛材。",
+        "narrative_zh": format!(
+            "2025年6月，{org_name}（统一社会信用代码{uscc}）设备科张建国工程师巡检时发现板式换热器泄漏，\
+             联系电话13812345678，邮箱zhang.jianguo@example.com。拆检后发现垫片下方缝隙腐蚀。"
+        ),
+        "narrative_en": "Engineer Zhang Jianguo found the leak during a round; contact zhang.jianguo@example.com.",
+        "reporter": "张建国",
+        "reporter_phone": "13812345678",
+        "site_address": "浙江省宁波市北仑区临港路88号",
+    })
+}
+
+const PLANTED: [&str; 7] = [
+    "张建国",
+    "13812345678",
+    "zhang.jianguo@example.com",
+    "临港路88号",
+    "远东换热设备制造有限公司",
+    "860000",
+    "Zhang Jianguo",
+];
+
+fn assert_clean(json: &Value, also: &[&str]) {
+    let text = json.to_string();
+    for planted in PLANTED.iter().chain(also) {
+        assert!(!text.contains(planted), "`{planted}` was published: {text}");
+    }
+}
+
+async fn upload(app: &TestApp, who: &Login, body: &Value) -> String {
+    let r = app.post_json("/api/v1/cases", Some(&who.token), body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    r.json()["id"].as_str().unwrap().to_owned()
+}
+
+async fn confirm(app: &TestApp, who: &Login, id: &str) {
+    let preview = app
+        .get(&format!("/api/v1/cases/{id}/preview"), Some(&who.token))
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.text());
+    let revision = preview.json()["revision"].as_i64().unwrap();
+    let r = app
+        .post_json(
+            &format!("/api/v1/cases/{id}/confirmation"),
+            Some(&who.token),
+            &json!({ "revision": revision }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["stage"], "submitted");
+}
+
+async fn publish(app: &TestApp, curator: &Login, id: &str) -> String {
+    let queue = app
+        .get("/api/v1/cases/curation", Some(&curator.token))
+        .await
+        .json();
+    let item = queue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == id)
+        .expect("the case is in the curation queue")
+        .clone();
+    let r = app
+        .post_json(
+            &format!("/api/v1/cases/{id}/curation"),
+            Some(&curator.token),
+            &json!({ "revision": item["revision"], "decision": "publish",
+                     "mechanism": "crevice_hot_chloride" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    r.json()["stage"].as_str().unwrap().to_owned()
+}
+
+async fn stage_of(app: &TestApp, id: &str) -> String {
+    sqlx::query_scalar("SELECT stage FROM cases WHERE id = $1")
+        .bind(id.to_owned())
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap()
+}
+
+async fn a_case_goes_from_upload_to_a_granted_read(app: TestApp) {
+    let contributor_org = app.org(OrgKind::Enterprise, &[]).await;
+    let contributor = app.person(contributor_org, Role::Admin).await;
+    let reader_org = app.org(OrgKind::Enterprise, &[]).await;
+    let reader = app.person(reader_org, Role::Member).await;
+    let operator = app.org(OrgKind::Operator, &[]).await;
+    let curator = app.person(operator, Role::Member).await;
+    let (name, uscc) = org_name(&app, contributor_org).await;
+    let (reader_name, _) = org_name(&app, reader_org).await;
+
+    let id = upload(&app, &contributor, &planted_case(&name, &uscc, 0)).await;
+
+    // Unpublished: nobody but the contributor sees anything of it, curators included.
+    let anonymous = app.get(&format!("/api/v1/cases/{id}"), None).await;
+    assert_eq!(anonymous.status, StatusCode::NOT_FOUND);
+    for who in [&reader, &curator] {
+        for path in ["", "/preview", "/full"] {
+            let r = app
+                .get(&format!("/api/v1/cases/{id}{path}"), Some(&who.token))
+                .await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.text());
+        }
+    }
+
+    // The contributor's review names what was found, beside the original value.
+    let preview = app
+        .get(
+            &format!("/api/v1/cases/{id}/preview"),
+            Some(&contributor.token),
+        )
+        .await
+        .json();
+    let originals: Vec<&str> = preview["review"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["original"].as_str().unwrap())
+        .collect();
+    for found in ["张建国", "13812345678", name.as_str()] {
+        assert!(originals.contains(&found), "{found} in {originals:?}");
+    }
+    assert_clean(&preview["published"], &[&name, &uscc]);
+    assert_clean(&preview["receipt"], &[&name, &uscc]);
+    assert_eq!(preview["suggestion"]["mechanism"], "crevice_hot_chloride");
+
+    // A rewritten text that brings a phone number back is refused, and nothing changes.
+    let revision = preview["revision"].as_i64().unwrap();
+    let refused = app
+        .post_json(
+            &format!("/api/v1/cases/{id}/confirmation"),
+            Some(&contributor.token),
+            &json!({ "revision": revision,
+                     "edits": { "lessons_zh": "有问题请致电13912345678。" } }),
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text()
+    );
+    assert!(refused.text().contains("lessons_zh"));
+    assert_eq!(stage_of(&app, &id).await, "draft");
+    // An unknown text is refused by name.
+    let unknown = app
+        .post_json(
+            &format!("/api/v1/cases/{id}/confirmation"),
+            Some(&contributor.token),
+            &json!({ "revision": revision, "edits": { "reporter": "x" } }),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A clean rewrite is taken.
+    let r = app
+        .post_json(
+            &format!("/api/v1/cases/{id}/confirmation"),
+            Some(&contributor.token),
+            &json!({ "revision": revision,
+                     "edits": { "lessons_en": "Use palladium-alloyed titanium for hot chloride brine." } }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    // Only curators curate.
+    let r = app
+        .post_json(
+            &format!("/api/v1/cases/{id}/curation"),
+            Some(&reader.token),
+            &json!({ "revision": revision + 1, "decision": "publish" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+
+    // Alone in its class, the first approved case waits; the k-th approved case publishes
+    // them together.
+    assert_eq!(publish(&app, &curator, &id).await, "held");
+    let mut others = Vec::new();
+    for n in 1..5 {
+        let other = upload(&app, &contributor, &planted_case(&name, &uscc, n)).await;
+        confirm(&app, &contributor, &other).await;
+        others.push(other);
+    }
+    for (n, other) in others.iter().enumerate() {
+        let stage = publish(&app, &curator, other).await;
+        assert_eq!(stage, if n < 3 { "held" } else { "published" });
+    }
+    assert_eq!(stage_of(&app, &id).await, "published");
+
+    // Everyone sees the summary; registered users the details; no planted identifier.
+    let list = app.get("/api/v1/cases", None).await;
+    assert_eq!(list.status, StatusCode::OK);
+    let list = list.json();
+    assert_eq!(list["items"].as_array().unwrap().len(), 5);
+    assert!(list["items"][0].get("details").is_none());
+    assert_clean(&list, &[&name, &uscc]);
+    let public = app.get(&format!("/api/v1/cases/{id}"), None).await.json();
+    assert!(public["details"].is_null());
+    assert_eq!(public["province"], "中国");
+    assert!(public["ledger"]["index"].is_u64());
+    let seen = app
+        .get(&format!("/api/v1/cases/{id}"), Some(&reader.token))
+        .await
+        .json();
+    assert_eq!(seen["details"]["temperature_c"], 92.0);
+    assert_eq!(
+        seen["details"]["lessons_en"],
+        "Use palladium-alloyed titanium for hot chloride brine."
+    );
+    assert_eq!(seen["may_request"], true);
+    assert_eq!(seen["may_read_full"], false);
+    assert_clean(&seen, &[&name, &uscc]);
+    let r = app
+        .get(&format!("/api/v1/cases/{id}/full"), Some(&reader.token))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "ungranted: {}", r.text());
+
+    // Apply, grant, read.
+    let r = app
+        .post_json(
+            &format!("/api/v1/cases/{id}/access-requests"),
+            Some(&reader.token),
+            &json!({ "purpose": "我厂同类换热器选材复核" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let request = r.json()["id"].as_str().unwrap().to_owned();
+    let again = app
+        .post_json(
+            &format!("/api/v1/cases/{id}/access-requests"),
+            Some(&reader.token),
+            &json!({ "purpose": "我厂同类换热器选材复核" }),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let incoming = app
+        .get(
+            "/api/v1/cases/access-requests?scope=incoming",
+            Some(&contributor.token),
+        )
+        .await
+        .json();
+    assert_eq!(incoming["items"][0]["org_name"], reader_name.as_str());
+    // The reader cannot grant itself.
+    let r = app
+        .post_json(
+            &format!("/api/v1/cases/access-requests/{request}/decision"),
+            Some(&reader.token),
+            &json!({ "grant": true }),
+        )
+        .await;
+    assert!(
+        matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+        "{}",
+        r.text()
+    );
+    let r = app
+        .post_json(
+            &format!("/api/v1/cases/access-requests/{request}/decision"),
+            Some(&contributor.token),
+            &json!({ "grant": true, "days": 30 }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["status"], "granted");
+    let full = app
+        .get(&format!("/api/v1/cases/{id}/full"), Some(&reader.token))
+        .await;
+    assert_eq!(full.status, StatusCode::OK, "{}", full.text());
+    let full = full.json();
+    assert_eq!(full["full"]["max_depth_mm"], 0.6);
+    assert_eq!(full["full"]["injuries"], "none");
+    assert!(full["full"]["cost"].is_string());
+    assert_clean(&full, &[&name, &uscc]);
+
+    // The contributor sees who read it and why; the read is anchored.
+    let accesses = app
+        .get("/api/v1/cases/accesses", Some(&contributor.token))
+        .await
+        .json();
+    assert_eq!(accesses["items"][0]["org_name"], reader_name.as_str());
+    assert_eq!(accesses["items"][0]["purpose"], "我厂同类换热器选材复核");
+    let report = crate::standards::verify(&app).await;
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+
+    // Grants expire.
+    app.clock.advance(Duration::days(31));
+    let token = app.login(&reader.email, &reader.password).await;
+    let r = app
+        .get(&format!("/api/v1/cases/{id}/full"), Some(&token))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+async fn a_curator_sends_a_case_back_and_withdraws_a_published_one(app: TestApp) {
+    let contributor_org = app.org(OrgKind::Enterprise, &[]).await;
+    let contributor = app.person(contributor_org, Role::Member).await;
+    let association = app.org(OrgKind::Association, &[]).await;
+    let curator = app.person(association, Role::Member).await;
+    let (name, uscc) = org_name(&app, contributor_org).await;
+    let id = upload(&app, &contributor, &planted_case(&name, &uscc, 0)).await;
+    confirm(&app, &contributor, &id).await;
+    let revision: i64 = sqlx::query_scalar("SELECT revision FROM cases WHERE id = $1")
+        .bind(id.clone())
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    // Reasons are required to send a case back.
+    let r = app
+        .post_json(
+            &format!("/api/v1/cases/{id}/curation"),
+            Some(&curator.token),
+            &json!({ "revision": revision, "decision": "return" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post_json(
+            &format!("/api/v1/cases/{id}/curation"),
+            Some(&curator.token),
+            &json!({ "revision": revision, "decision": "return",
+                     "note": "请补充金相检验结果" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["stage"], "returned");
+    let mine = app
+        .get("/api/v1/cases/mine", Some(&contributor.token))
+        .await
+        .json();
+    assert_eq!(mine["items"][0]["stage"], "returned");
+    assert_eq!(mine["items"][0]["curator_note"], "请补充金相检验结果");
+    // The contributor hears about it.
+    assert_eq!(
+        app.count(
+            "notifications",
+            &format!("person_id = '{}' AND kind = 'cases'", contributor.person_id)
+        )
+        .await,
+        1
+    );
+    // A stale revision is refused.
+    let r = app
+        .post_json(
+            &format!("/api/v1/cases/{id}/confirmation"),
+            Some(&contributor.token),
+            &json!({ "revision": revision }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    confirm(&app, &contributor, &id).await;
+    let mut ids = vec![id.clone()];
+    for n in 1..5 {
+        let other = upload(&app, &contributor, &planted_case(&name, &uscc, n)).await;
+        confirm(&app, &contributor, &other).await;
+        ids.push(other);
+    }
+    for other in &ids {
+        publish(&app, &curator, other).await;
+    }
+    assert_eq!(stage_of(&app, &id).await, "published");
+    let revision: i64 = sqlx::query_scalar("SELECT revision FROM cases WHERE id = $1")
+        .bind(id.clone())
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    let r = app
+        .post_json(
+            &format!("/api/v1/cases/{id}/curation"),
+            Some(&curator.token),
+            &json!({ "revision": revision, "decision": "withdraw",
+                     "note": "重复提交" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let gone = app.get(&format!("/api/v1/cases/{id}"), None).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    let list = app.get("/api/v1/cases", None).await.json();
+    assert_eq!(list["items"].as_array().unwrap().len(), 4);
+    let report = crate::standards::verify(&app).await;
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+}
+
+ticorr_test_support::on_both_engines!(
+    a_case_goes_from_upload_to_a_granted_read,
+    a_curator_sends_a_case_back_and_withdraws_a_published_one,
+);
