@@ -6,6 +6,7 @@
 
 mod account;
 mod auth;
+mod cases;
 mod equipment;
 mod file_form;
 mod home;
@@ -124,6 +125,18 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
             post(equipment::delete_attachment),
         )
         .route("/privacy", get(privacy::form).post(privacy::run))
+        .route("/cases", get(cases::list))
+        .route("/cases/new", get(cases::new_form).post(cases::create))
+        .route("/cases/mine", get(cases::mine))
+        .route("/cases/mine/{id}", get(cases::review))
+        .route("/cases/mine/{id}/confirm", post(cases::confirm))
+        .route("/cases/curation", get(cases::curation))
+        .route("/cases/access", get(cases::access))
+        .route("/cases/access/{id}/decide", post(cases::decide))
+        .route("/cases/{id}", get(cases::detail))
+        .route("/cases/{id}/apply", post(cases::apply))
+        .route("/cases/{id}/full", get(cases::full))
+        .route("/cases/{id}/curate", post(cases::curate))
         .route("/risk/self-check", get(risk::form).post(risk::run))
         .route("/risk/overview", get(risk::overview))
         .route("/standards", get(standards::list))
@@ -434,6 +447,7 @@ fn nav_for(state: &AppState, auth: &Auth, lang: Lang, path: &str) -> Vec<NavItem
         ("/directory", "nav-directory"),
         ("/reference/industries", "nav-industries"),
         ("/standards", "nav-standards"),
+        ("/cases", "nav-cases"),
         ("/search", "nav-search"),
     ];
     if let Some(actor) = auth.caller.principal.actor() {

@@ -427,7 +427,174 @@ async fn a_curator_sends_a_case_back_and_withdraws_a_published_one(app: TestApp)
     assert!(report.problems.is_empty(), "{:?}", report.problems);
 }
 
+/// The pages: upload by form, the review with the original beside its replacement,
+/// confirmation, curation, the public page without details, application and decision.
+async fn the_pages_take_a_case_from_the_form_to_a_granted_reader(app: TestApp) {
+    use crate::pages::{cookie, csrf_in};
+    let contributor_org = app.org(OrgKind::Enterprise, &[]).await;
+    let contributor = app.person(contributor_org, Role::Admin).await;
+    let reader = app
+        .person(app.org(OrgKind::Enterprise, &[]).await, Role::Member)
+        .await;
+    let curator = app
+        .person(app.org(OrgKind::Operator, &[]).await, Role::Member)
+        .await;
+    let (name, uscc) = org_name(&app, contributor_org).await;
+    // Four cases published through the API give the form's case a class to join.
+    for n in 1..5 {
+        let id = upload(&app, &contributor, &planted_case(&name, &uscc, n)).await;
+        confirm(&app, &contributor, &id).await;
+        publish(&app, &curator, &id).await;
+    }
+    let c = cookie(&contributor);
+    let form = app.get_with_cookies("/cases/new", &c).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let csrf = csrf_in(&form.text());
+    // A bad number is reported on the form, and nothing is stored.
+    let bad = app
+        .post_form(
+            "/cases/new",
+            &c,
+            &[
+                ("_csrf", &csrf),
+                ("title_zh", "换热器泄漏"),
+                ("failure_date", "2025-06-01"),
+                ("equipment_type", "plate_heat_exchanger"),
+                ("grade", "Gr2"),
+                ("temperature_c", "hot"),
+                ("narrative_zh", "泄漏。"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().contains("id=\"case-errors\""));
+    assert_eq!(app.count("cases", "1 = 1").await, 4);
+    let created = app
+        .post_form(
+            "/cases/new",
+            &c,
+            &[
+                ("_csrf", &csrf),
+                ("title_zh", "板式换热器缝隙腐蚀"),
+                ("failure_date", "2025-06-18"),
+                ("equipment_type", "plate_heat_exchanger"),
+                ("grade", "Gr2"),
+                ("temperature_c", "92"),
+                ("root_causes", "design_material"),
+                ("root_causes", "operating_excursion"),
+                (
+                    "narrative_zh",
+                    "设备科张建国工程师发现垫片下方缝隙腐蚀，电话13812345678。",
+                ),
+                ("reporter", "张建国"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text());
+    let review_path = created.header("location").unwrap().to_owned();
+    let id = review_path.rsplit('/').next().unwrap().to_owned();
+    let review = app.get_with_cookies(&review_path, &c).await.text();
+    assert!(review.contains("id=\"case-review\""));
+    assert!(review.contains("张建国") && review.contains("13812345678"));
+    let revision: i64 = sqlx::query_scalar("SELECT revision FROM cases WHERE id = $1")
+        .bind(id.clone())
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    let confirmed = app
+        .post_form(
+            &format!("{review_path}/confirm"),
+            &c,
+            &[
+                ("_csrf", &csrf_in(&review)),
+                ("revision", &revision.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        confirmed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        confirmed.text()
+    );
+    let cc = cookie(&curator);
+    let queue = app.get_with_cookies("/cases/curation", &cc).await.text();
+    assert!(queue.contains(&format!("data-case=\"{id}\"")), "{queue}");
+    assert!(!queue.contains("张建国"));
+    let revision: i64 = sqlx::query_scalar("SELECT revision FROM cases WHERE id = $1")
+        .bind(id.clone())
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    let curated = app
+        .post_form(
+            &format!("/cases/{id}/curate"),
+            &cc,
+            &[
+                ("_csrf", &csrf_in(&queue)),
+                ("revision", &revision.to_string()),
+                ("decision", "publish"),
+                ("mechanism", "crevice_hot_chloride"),
+            ],
+        )
+        .await;
+    assert_eq!(curated.status, StatusCode::SEE_OTHER, "{}", curated.text());
+    assert_eq!(stage_of(&app, &id).await, "published");
+    let public = app.get(&format!("/cases/{id}"), None).await;
+    assert_eq!(public.status, StatusCode::OK);
+    let public = public.text();
+    assert!(public.contains("id=\"case-sign-in\"") && !public.contains("id=\"case-details\""));
+    assert!(!public.contains("张建国") && !public.contains("13812345678"));
+    let rc = cookie(&reader);
+    let page = app
+        .get_with_cookies(&format!("/cases/{id}"), &rc)
+        .await
+        .text();
+    assert!(page.contains("id=\"case-details\"") && page.contains("id=\"case-apply\""));
+    let applied = app
+        .post_form(
+            &format!("/cases/{id}/apply"),
+            &rc,
+            &[
+                ("_csrf", &csrf_in(&page)),
+                ("purpose", "复核本厂同类板式换热器的选材"),
+            ],
+        )
+        .await;
+    assert_eq!(applied.status, StatusCode::SEE_OTHER, "{}", applied.text());
+    let access = app.get_with_cookies("/cases/access", &c).await.text();
+    let request: String =
+        sqlx::query_scalar("SELECT id FROM case_access_requests WHERE case_id = $1")
+            .bind(id.clone())
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
+    assert!(access.contains(&format!("data-request=\"{request}\"")));
+    let decided = app
+        .post_form(
+            &format!("/cases/access/{request}/decide"),
+            &c,
+            &[
+                ("_csrf", &csrf_in(&access)),
+                ("decision", "grant"),
+                ("days", "30"),
+            ],
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.text());
+    let full = app
+        .get_with_cookies(&format!("/cases/{id}/full"), &rc)
+        .await;
+    assert_eq!(full.status, StatusCode::OK);
+    assert!(full.text().contains("id=\"case-full\""));
+    let log = app.get_with_cookies("/cases/access", &c).await.text();
+    assert!(log.contains("id=\"access-log\""));
+    let english = app.get("/cases?lang=en", None).await;
+    assert_eq!(english.status, StatusCode::OK);
+}
+
 ticorr_test_support::on_both_engines!(
     a_case_goes_from_upload_to_a_granted_read,
     a_curator_sends_a_case_back_and_withdraws_a_published_one,
+    the_pages_take_a_case_from_the_form_to_a_granted_reader,
 );
