@@ -138,6 +138,39 @@ pub async fn run(mut cfg: Config, port: u16) -> anyhow::Result<()> {
     if anchored > 0 {
         println!("Anchored {anchored} organisation verifications in the ledger.");
     }
+    // The failure cases, written once (also into a demo seeded before they existed).
+    let cases: i64 = ticorr_db::sqlx::query_scalar("SELECT COUNT(*) FROM cases")
+        .fetch_one(state.db.pool())
+        .await?;
+    if cases == 0 {
+        println!("Writing the synthetic failure cases…");
+        let started = Instant::now();
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("{msg:>14} [{bar:40}] {pos}/{len}")
+                .expect("template is valid")
+                .progress_chars("=> "),
+        );
+        bar.set_message("cases");
+        let progress = |done: u64, total: u64| {
+            bar.set_length(total);
+            bar.set_position(done);
+        };
+        let report =
+            ticorr_demo::cases::seed(state.cases(), state.gate.clock().now(), &progress).await?;
+        bar.finish_and_clear();
+        let stages: Vec<String> = report
+            .by_stage
+            .iter()
+            .map(|(stage, n)| format!("{stage} {n}"))
+            .collect();
+        println!(
+            "Failure cases: {} ({}) in {:.1} s.",
+            report.cases,
+            stages.join(" · "),
+            started.elapsed().as_secs_f64()
+        );
+    }
     let log_key = state.ledger.verifier_key().to_string();
     let maildir = state.mailer.maildir().map(|p| p.join("new"));
 

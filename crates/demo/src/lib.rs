@@ -40,6 +40,7 @@
 //! `enterprise_other` account (an electroplating shop in Zhejiang, in no park of the
 //! story) is there to show that one enterprise cannot see another's items.
 
+pub mod cases;
 mod data;
 mod expertise;
 mod items;

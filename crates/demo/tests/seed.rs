@@ -950,3 +950,130 @@ async fn seeding_is_deterministic_except_for_the_passwords() {
         assert_ne!(x.password, y.password, "passwords are drawn afresh");
     }
 }
+
+/// The demo's failure cases: enough of them, at every stage, drawn where conditions are
+/// harsh, and none of the identifiers planted in an original reaches its publication.
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_cases_fail_where_it_is_harsh_and_publish_without_their_identifiers() {
+    use std::sync::Arc;
+    use ticorr_kernel::{Clock, OrgId};
+    use ticorr_platform::policy::Authz;
+    use ticorr_platform::privacy::Privacy;
+    use ticorr_platform::vault::Vault;
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db(&dir).await;
+    seed(&db).await;
+    let clock = Clock::system();
+    let gate = ticorr_platform::Gate::new(Arc::new(Authz::load().unwrap()), clock.clone());
+    let vault = Vault::load(dir.path(), clock.now()).unwrap();
+    let privacy = Privacy::load(&db, dir.path()).await.unwrap();
+    let config = ticorr_cases::CasesConfig::default();
+    let cases = ticorr_cases::Cases {
+        db: &db,
+        gate: &gate,
+        vault: &vault,
+        privacy: &privacy,
+        config: &config,
+    };
+    let started = Instant::now();
+    let report = ticorr_demo::cases::seed(cases, clock.now(), &|_, _| {})
+        .await
+        .unwrap();
+    eprintln!(
+        "{} cases in {:.2?}: {:?}",
+        report.cases,
+        started.elapsed(),
+        report.by_stage
+    );
+    assert!(report.cases >= ticorr_demo::cases::MIN_CASES);
+    for stage in ["draft", "submitted", "returned", "published", "withdrawn"] {
+        assert!(
+            report.by_stage.get(stage).copied().unwrap_or(0) > 0,
+            "no {stage} case"
+        );
+    }
+    let published = report.by_stage["published"];
+    assert!(
+        published * 10 >= report.cases * 8,
+        "most cases publish: {report:?}"
+    );
+
+    // Failures where it is harsh: the cases' conditions are hotter and saltier than the
+    // population's.
+    let mean = |sql: &str| {
+        let db = db.clone();
+        let sql = sql.to_owned();
+        async move {
+            sqlx::query_scalar::<_, f64>(sqlx::AssertSqlSafe(sql))
+                .fetch_one(db.pool())
+                .await
+                .unwrap()
+        }
+    };
+    let population = mean(
+        "SELECT AVG(e.temperature_c) FROM equipment e JOIN organizations o ON o.id = e.org_id \
+         WHERE o.kind = 'enterprise'",
+    )
+    .await;
+    let rows = sqlx::query("SELECT body FROM case_publications")
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+    let temps: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| {
+            let body: serde_json::Value =
+                serde_json::from_str(&r.get::<String, _>("body")).unwrap();
+            body["case"]["details"]["temperature_c"].as_f64()
+        })
+        .collect();
+    let cases_mean = temps.iter().sum::<f64>() / temps.len() as f64;
+    assert!(
+        cases_mean > population + 5.0,
+        "cases at {cases_mean:.1} °C against a population at {population:.1} °C"
+    );
+
+    // No planted identifier of an original reaches its publication.
+    let rows = sqlx::query(
+        "SELECT c.id, c.org_id, c.original, p.body, o.name, o.name_en FROM cases c \
+         JOIN case_publications p ON p.case_id = c.id JOIN organizations o ON o.id = c.org_id",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    let mut conn = db.pool().acquire().await.unwrap();
+    for r in &rows {
+        let id: String = r.get("id");
+        let org: OrgId = r.get::<String, _>("org_id").parse().unwrap();
+        let original = vault
+            .open(
+                &mut conn,
+                org,
+                &format!("cases/original/{id}"),
+                &r.get::<String, _>("original"),
+            )
+            .await
+            .unwrap();
+        let original: ticorr_cases::CaseInput = serde_json::from_str(&original).unwrap();
+        let body: String = r.get("body");
+        let mut planted = vec![
+            original.reporter.unwrap(),
+            original.reporter_phone.unwrap(),
+            original.site_address.unwrap(),
+            r.get::<String, _>("name"),
+        ];
+        planted.extend(r.get::<Option<String>, _>("name_en"));
+        let email = original.narrative_en.as_deref().and_then(|t| {
+            let at = t.find("@plant-mail.example.cn")?;
+            Some(t[at - 7..at + "@plant-mail.example.cn".len()].to_owned())
+        });
+        planted.extend(email);
+        for p in &planted {
+            assert!(
+                !body.contains(p.as_str()),
+                "case {id} publishes `{p}`: {body}"
+            );
+        }
+    }
+}

@@ -390,6 +390,55 @@ fn grade_family(v: &str) -> Option<(String, &'static str)> {
     Some((n.to_string(), family))
 }
 
+fn parse_all(q: &QuasiIdentifiers) -> Result<[Parsed; 5], KAnonError> {
+    let p = |a: Attribute| parse(a, a.get(q));
+    Ok([
+        p(Attribute::Province)?,
+        p(Attribute::Industry)?,
+        p(Attribute::EquipmentType)?,
+        p(Attribute::Grade)?,
+        p(Attribute::Year)?,
+    ])
+}
+
+/// Published classes parsed once, to check many records against the same set (a batch
+/// released together checks each of its records against all the others).
+#[derive(Clone, Debug)]
+pub struct Published {
+    classes: Vec<([Parsed; 5], u64)>,
+}
+
+impl Published {
+    /// Parses the classes; a value that is no level of its hierarchy is an error.
+    pub fn new(published: &[PublishedClass]) -> Result<Published, KAnonError> {
+        Ok(Published {
+            classes: published
+                .iter()
+                .map(|c| parse_all(&c.tuple).map(|p| (p, c.count)))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    /// As [`check`]: `record` against these classes, the record added to its class.
+    pub fn check(
+        &self,
+        record: &QuasiIdentifiers,
+        config: &KAnonConfig,
+    ) -> Result<KAnonOutcome, KAnonError> {
+        check_parsed(record, &self.classes, 1, config)
+    }
+
+    /// As [`Published::check`] for a record that is itself among the classes (counted
+    /// once there, not added again).
+    pub fn check_member(
+        &self,
+        record: &QuasiIdentifiers,
+        config: &KAnonConfig,
+    ) -> Result<KAnonOutcome, KAnonError> {
+        check_parsed(record, &self.classes, 0, config)
+    }
+}
+
 /// Checks `record` against the `published` classes and generalizes it until its class has at
 /// least `config.k` members (the record included), or holds it back.
 pub fn check(
@@ -397,46 +446,51 @@ pub fn check(
     published: &[PublishedClass],
     config: &KAnonConfig,
 ) -> Result<KAnonOutcome, KAnonError> {
+    Published::new(published)?.check(record, config)
+}
+
+fn check_parsed(
+    record: &QuasiIdentifiers,
+    theirs: &[([Parsed; 5], u64)],
+    itself: u64,
+    config: &KAnonConfig,
+) -> Result<KAnonOutcome, KAnonError> {
     if config.k == 0 {
         return Err(KAnonError::ZeroK);
     }
-    let parse_all = |q: &QuasiIdentifiers| -> Result<[Parsed; 5], KAnonError> {
-        let p = |a: Attribute| parse(a, a.get(q));
-        Ok([
-            p(Attribute::Province)?,
-            p(Attribute::Industry)?,
-            p(Attribute::EquipmentType)?,
-            p(Attribute::Grade)?,
-            p(Attribute::Year)?,
-        ])
-    };
     let mine = parse_all(record)?;
-    let theirs: Vec<([Parsed; 5], u64)> = published
-        .iter()
-        .map(|c| parse_all(&c.tuple).map(|p| (p, c.count)))
-        .collect::<Result<_, _>>()?;
     let start: [u8; 5] = std::array::from_fn(|i| mine[i].level);
     let ceilings: [u8; 5] = std::array::from_fn(|i| config.ceilings[i].max(start[i]));
 
     // For each published class, the lowest level per attribute at which it joins the record's
     // class (None: it never does below the top, e.g. a coarser value than our ceiling allows).
-    let joins: Vec<([u8; 5], u64)> = theirs
-        .iter()
-        .filter_map(|(p, n)| {
-            let mut lv = [0u8; 5];
-            for i in 0..5 {
-                lv[i] = (start[i]..=ceilings[i])
-                    .find(|&l| p[i].at(l).is_some() && p[i].at(l) == mine[i].at(l))?;
+    // Classes joining at the same levels are summed: at most one entry per combination.
+    let mut by_levels: std::collections::HashMap<[u8; 5], u64> = std::collections::HashMap::new();
+    for (p, n) in theirs {
+        let mut lv = [0u8; 5];
+        let joined = (0..5).all(|i| {
+            match (start[i]..=ceilings[i])
+                .find(|&l| p[i].at(l).is_some() && p[i].at(l) == mine[i].at(l))
+            {
+                Some(l) => {
+                    lv[i] = l;
+                    true
+                }
+                None => false,
             }
-            Some((lv, *n))
-        })
-        .collect();
+        });
+        if joined {
+            *by_levels.entry(lv).or_default() += *n;
+        }
+    }
+    let joins: Vec<([u8; 5], u64)> = by_levels.into_iter().collect();
     let class_size = |levels: &[u8; 5]| -> u64 {
-        1 + joins
-            .iter()
-            .filter(|(lv, _)| (0..5).all(|i| lv[i] <= levels[i]))
-            .map(|(_, n)| *n)
-            .sum::<u64>()
+        itself
+            + joins
+                .iter()
+                .filter(|(lv, _)| (0..5).all(|i| lv[i] <= levels[i]))
+                .map(|(_, n)| *n)
+                .sum::<u64>()
     };
     let value_at = |i: usize, level: u8| mine[i].at(level).unwrap_or("*").to_owned();
     let cost = |levels: &[u8; 5]| -> u32 {

@@ -129,6 +129,9 @@ fn conflict(m: impl Into<String>) -> CasesError {
     CasesError::Conflict(m.into())
 }
 
+/// The most cases of one stage the curation queue shows at once (oldest first).
+pub const QUEUE_LIMIT: u32 = 200;
+
 /// What the module needs from the platform, borrowed for one call.
 #[derive(Clone, Copy)]
 pub struct Cases<'a> {
@@ -428,13 +431,13 @@ impl<'a> Cases<'a> {
         conn: &mut sqlx::AnyConnection,
         row: &store::CaseRow,
         opened: &Opened,
-        top: Option<u64>,
+        decided: Option<KAnonOutcome>,
     ) -> Result<publication::Prepared, CasesError> {
         let (engine, key) = self.privacy.for_document(self.db, &row.id).await?;
         let mechanism: Mechanism = row.mechanism.parse().map_err(corrupt)?;
         let root_causes: Vec<RootCause> =
             serde_json::from_str(&row.root_causes).map_err(corrupt)?;
-        let classes = match top {
+        let classes = match decided {
             Some(_) => Vec::new(),
             None => store::published_classes(conn).await?,
         };
@@ -446,7 +449,7 @@ impl<'a> Cases<'a> {
             &root_causes,
             &classes,
             self.config.k,
-            top,
+            decided,
         )
         .map_err(corrupt)?;
         let edits: BTreeMap<String, String> = match &row.confirmed {
@@ -746,7 +749,10 @@ impl<'a> Cases<'a> {
     /// The cases waiting for curation, desensitized.
     pub async fn queue(&self, caller: &Caller) -> Result<Vec<QueueItem>, CasesError> {
         let mut conn = self.db.pool().acquire().await?;
-        let rows = store::at_stages(&mut conn, &[Stage::Submitted, Stage::Held]).await?;
+        // Submitted cases first (they wait for a decision), then the held ones (approved,
+        // waiting for k), each oldest first.
+        let mut rows = store::at_stages(&mut conn, &[Stage::Submitted], Some(QUEUE_LIMIT)).await?;
+        rows.extend(store::at_stages(&mut conn, &[Stage::Held], Some(QUEUE_LIMIT)).await?);
         let rows = self
             .gate
             .filter(&mut conn, caller, Action::CurateCase, rows, |r| {
@@ -956,48 +962,33 @@ impl<'a> Cases<'a> {
         Ok(stage)
     }
 
-    /// Publishes every held case whose class now reaches k, oldest first, until none does;
-    /// then, when k or more are still held, publishes them together at the top of every
-    /// hierarchy (a class of at least k by construction). Returns the cases published.
+    /// Publishes the held cases that can be released now, together (see
+    /// [`publication::plan_release`]). Returns the cases published.
     async fn publish_ready(
         &self,
         tx: &mut sqlx::AnyConnection,
         now: Timestamp,
     ) -> Result<Vec<String>, CasesError> {
-        let mut published = Vec::new();
-        loop {
-            let held = store::at_stages(tx, &[Stage::Held]).await?;
-            let mut progress = false;
-            for row in &held {
-                let opened = self.open(tx, row).await?;
-                let prepared = self.prepare(tx, row, &opened, None).await?;
-                if publication::publishable(&prepared) {
-                    self.publish_one(tx, row, prepared, now).await?;
-                    published.push(row.id.clone());
-                    progress = true;
-                }
-            }
-            if progress {
-                continue;
-            }
-            let held = store::at_stages(tx, &[Stage::Held]).await?;
-            if held.len() as u64 >= self.config.k {
-                let top = store::published_classes(tx)
-                    .await?
-                    .iter()
-                    .filter(|c| c.tuple.province == "中国" && c.tuple.year == "*")
-                    .map(|c| c.count)
-                    .sum::<u64>()
-                    + held.len() as u64;
-                for row in &held {
-                    let opened = self.open(tx, row).await?;
-                    let prepared = self.prepare(tx, row, &opened, Some(top)).await?;
-                    self.publish_one(tx, row, prepared, now).await?;
-                    published.push(row.id.clone());
-                }
-            }
-            return Ok(published);
+        let held = store::at_stages(tx, &[Stage::Held], None).await?;
+        let mut opened = Vec::with_capacity(held.len());
+        for row in &held {
+            opened.push(self.open(tx, row).await?);
         }
+        let candidates: Vec<QuasiIdentifiers> = opened
+            .iter()
+            .map(|o| publication::quasi_identifiers(&o.case))
+            .collect();
+        let published_classes = store::published_classes(tx).await?;
+        let plan = publication::plan_release(&published_classes, &candidates, self.config.k)
+            .map_err(corrupt)?;
+        let mut published = Vec::new();
+        for ((row, opened), outcome) in held.iter().zip(&opened).zip(plan) {
+            let Some(outcome) = outcome else { continue };
+            let prepared = self.prepare(tx, row, opened, Some(outcome)).await?;
+            self.publish_one(tx, row, prepared, now).await?;
+            published.push(row.id.clone());
+        }
+        Ok(published)
     }
 
     async fn publish_one(
@@ -1575,5 +1566,321 @@ pub async fn ledger_record(
             row_record(conn, "case_accesses", &ACCESS_COLUMNS, id).await?,
         )),
         _ => Ok(None),
+    }
+}
+
+/// A case written in bulk (the demo's synthetic cases, or an import of cases already
+/// reviewed elsewhere): its original, who uploaded it and when, and the stage to bring it to.
+#[derive(Debug, Clone)]
+pub struct BulkCase {
+    pub org_id: OrgId,
+    pub person_id: PersonId,
+    pub input: CaseInput,
+    /// `draft`, `submitted`, `returned`, `published` or `withdrawn` (a case aimed at
+    /// `published` that k-anonymity holds back ends `held`).
+    pub target: Stage,
+    pub uploaded_at: Timestamp,
+    /// The curator who published, returned or withdrew it.
+    pub curator: Option<PersonId>,
+    pub note: Option<String>,
+}
+
+/// What a bulk write did: cases by final stage.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BulkReport {
+    pub by_stage: BTreeMap<String, usize>,
+}
+
+/// A case of a bulk write waiting to be published.
+struct Pending {
+    id: String,
+    org_id: OrgId,
+    case: model::ValidCase,
+    mechanism: Mechanism,
+    root_causes: Vec<RootCause>,
+    at: Timestamp,
+    curator: Option<PersonId>,
+    withdraw: Option<Option<String>>,
+}
+
+impl<'a> Cases<'a> {
+    /// Writes `cases` in one transaction, through the same validation, sealing,
+    /// desensitization and k-anonymity as the interactive flow: the cases aimed at
+    /// publication are released together ([`publication::plan_release`]), those that cannot
+    /// reach k stay held; cases to withdraw are published and withdrawn after them. Calls
+    /// `progress(done, total)` as it goes. A case that does not validate stops the whole
+    /// write (nothing is written), its position named in the error's fields.
+    pub async fn bulk(
+        &self,
+        cases: Vec<BulkCase>,
+        progress: &(dyn Fn(u64, u64) + Send + Sync),
+    ) -> Result<BulkReport, CasesError> {
+        let total = cases.len() as u64;
+        let mut tx = self.db.begin().await?;
+        let mut orgs_seen: BTreeMap<OrgId, (String, Option<String>)> = BTreeMap::new();
+        let mut report = BulkReport::default();
+        let mut pending: Vec<Pending> = Vec::new();
+        for (n, case) in cases.into_iter().enumerate() {
+            if let std::collections::btree_map::Entry::Vacant(slot) = orgs_seen.entry(case.org_id) {
+                let org = orgs::load(&mut tx, case.org_id)
+                    .await?
+                    .ok_or(CasesError::NotFound)?;
+                slot.insert((org.region_code, org.industry_code));
+            }
+            let (region, industry) = &orgs_seen[&case.org_id];
+            let at = case.uploaded_at;
+            let valid = case
+                .input
+                .validate(at.inner().date(), region, industry.as_deref())
+                .map_err(|mut e| {
+                    e.0.iter_mut()
+                        .for_each(|f| f.field = format!("cases[{n}].{}", f.field));
+                    CasesError::Fields(e)
+                })?;
+            let id = uuid::Uuid::now_v7().to_string();
+            let suggestion = suggest::suggest(&valid);
+            let mechanism = valid.mechanism.unwrap_or(suggestion.mechanism);
+            let root_causes = if valid.root_causes.is_empty() {
+                suggestion.root_causes.clone()
+            } else {
+                valid.root_causes.clone()
+            };
+            let mut stored = valid.input.clone();
+            stored.region_code = Some(valid.region_code.clone());
+            stored.industry_code = Some(valid.industry_code.clone());
+            let plain = serde_json::to_string(&stored).map_err(corrupt)?;
+            let sealed = self
+                .vault
+                .seal(&mut tx, case.org_id, &sealed_context(&id), &plain, at)
+                .await?;
+            store::insert(
+                &mut tx,
+                &store::NewCase {
+                    id: &id,
+                    org_id: case.org_id,
+                    created_by: case.person_id,
+                    original: &sealed,
+                    mechanism: mechanism.as_str(),
+                    root_causes: &serde_json::to_string(&root_causes).map_err(corrupt)?,
+                    suggestion: &serde_json::to_string(&suggestion).map_err(corrupt)?,
+                    now: at,
+                },
+            )
+            .await?;
+            store::event(&mut tx, &id, Some(case.person_id), "uploaded", None, at).await?;
+            if case.target == Stage::Draft {
+                *report.by_stage.entry("draft".into()).or_default() += 1;
+                continue;
+            }
+            let confirmed_at = at.plus(time::Duration::days(1));
+            store::set_stage(
+                &mut tx,
+                &id,
+                1,
+                Stage::Submitted,
+                Some("{}"),
+                None,
+                None,
+                confirmed_at,
+            )
+            .await?;
+            store::event(
+                &mut tx,
+                &id,
+                Some(case.person_id),
+                "confirmed",
+                None,
+                confirmed_at,
+            )
+            .await?;
+            let curated_at = at.plus(time::Duration::days(5));
+            match case.target {
+                Stage::Returned => {
+                    let curator = case.curator.map(|c| (c, case.note.as_deref()));
+                    store::set_stage(
+                        &mut tx,
+                        &id,
+                        2,
+                        Stage::Returned,
+                        None,
+                        None,
+                        curator,
+                        curated_at,
+                    )
+                    .await?;
+                    store::event(
+                        &mut tx,
+                        &id,
+                        case.curator,
+                        "returned",
+                        case.note.as_deref(),
+                        curated_at,
+                    )
+                    .await?;
+                    *report.by_stage.entry("returned".into()).or_default() += 1;
+                }
+                Stage::Published | Stage::Held | Stage::Withdrawn => {
+                    store::set_stage(
+                        &mut tx,
+                        &id,
+                        2,
+                        Stage::Held,
+                        None,
+                        None,
+                        case.curator.map(|c| (c, None)),
+                        curated_at,
+                    )
+                    .await?;
+                    store::event(&mut tx, &id, case.curator, "approved", None, curated_at).await?;
+                    pending.push(Pending {
+                        id,
+                        org_id: case.org_id,
+                        case: valid,
+                        mechanism,
+                        root_causes,
+                        at: curated_at,
+                        curator: case.curator,
+                        withdraw: (case.target == Stage::Withdrawn).then(|| case.note.clone()),
+                    });
+                }
+                _ => {
+                    *report.by_stage.entry("submitted".into()).or_default() += 1;
+                }
+            }
+            if n % 100 == 0 {
+                progress(n as u64, total);
+            }
+        }
+        // Release the cases to publish together; then publish and withdraw the others.
+        let (release, withdraw): (Vec<Pending>, Vec<Pending>) =
+            pending.into_iter().partition(|p| p.withdraw.is_none());
+        let candidates: Vec<QuasiIdentifiers> = release
+            .iter()
+            .map(|p| publication::quasi_identifiers(&p.case))
+            .collect();
+        let published = store::published_classes(&mut tx).await?;
+        let plan =
+            publication::plan_release(&published, &candidates, self.config.k).map_err(corrupt)?;
+        let mut anchors: Vec<(String, serde_json::Value)> = Vec::new();
+        for (p, outcome) in release.iter().zip(plan) {
+            let stage = match outcome {
+                Some(o) => {
+                    let body = self.bulk_publish(&mut tx, p, Some(o)).await?;
+                    anchors.push((p.id.clone(), serde_json::to_value(&body).map_err(corrupt)?));
+                    Stage::Published
+                }
+                None => Stage::Held,
+            };
+            *report.by_stage.entry(stage.as_str().into()).or_default() += 1;
+        }
+        let published = store::published_classes(&mut tx).await?;
+        for p in &withdraw {
+            let (engine, key) = self.privacy.for_document(self.db, &p.id).await?;
+            let prepared = publication::prepare(
+                &engine,
+                &key,
+                &p.case,
+                p.mechanism,
+                &p.root_causes,
+                &published,
+                self.config.k,
+                None,
+            )
+            .map_err(corrupt)?;
+            if !publication::publishable(&prepared) {
+                *report.by_stage.entry("held".into()).or_default() += 1;
+                continue;
+            }
+            let mut body = self.bulk_publish(&mut tx, p, Some(prepared.kanon)).await?;
+            anchors.push((p.id.clone(), serde_json::to_value(&body).map_err(corrupt)?));
+            let withdrawn_at = p.at.plus(time::Duration::days(30));
+            body.withdrawn_at = Some(withdrawn_at);
+            let value = serde_json::to_value(&body).map_err(corrupt)?;
+            store::withdraw(&mut tx, &p.id, &value.to_string(), withdrawn_at).await?;
+            anchors.push((p.id.clone(), value));
+            let note = p.withdraw.clone().flatten();
+            store::set_stage(
+                &mut tx,
+                &p.id,
+                4,
+                Stage::Withdrawn,
+                None,
+                None,
+                p.curator.map(|c| (c, note.as_deref())),
+                withdrawn_at,
+            )
+            .await?;
+            store::event(
+                &mut tx,
+                &p.id,
+                p.curator,
+                "withdrawn",
+                note.as_deref(),
+                withdrawn_at,
+            )
+            .await?;
+            *report.by_stage.entry("withdrawn".into()).or_default() += 1;
+        }
+        let records: Vec<Anchor<'_>> = anchors
+            .into_iter()
+            .map(|(id, record)| Anchor {
+                record_type: LEDGER_TYPE,
+                record_id: id,
+                record,
+            })
+            .collect();
+        ledger::anchor(&mut tx, self.now(), &records).await?;
+        tx.commit().await?;
+        progress(total, total);
+        Ok(report)
+    }
+
+    /// Publishes one held case of a bulk write under `decided` (revision 3 after upload,
+    /// confirmation and approval). Returns the body to anchor.
+    async fn bulk_publish(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        p: &Pending,
+        decided: Option<KAnonOutcome>,
+    ) -> Result<Body, CasesError> {
+        let (engine, key) = self.privacy.for_document(self.db, &p.id).await?;
+        let prepared = publication::prepare(
+            &engine,
+            &key,
+            &p.case,
+            p.mechanism,
+            &p.root_causes,
+            &[],
+            self.config.k,
+            decided,
+        )
+        .map_err(corrupt)?;
+        let tuple = prepared.kanon.tuple.clone();
+        let body = Body {
+            id: p.id.clone(),
+            contributor: p.org_id,
+            published_at: p.at,
+            withdrawn_at: None,
+            case: prepared.published,
+            receipt: prepared.receipt,
+        };
+        let value = serde_json::to_value(&body).map_err(corrupt)?;
+        store::publish(
+            tx,
+            &store::NewPublication {
+                case_id: &p.id,
+                org_id: p.org_id,
+                tuple: &tuple,
+                mechanism: p.mechanism.as_str(),
+                title: &title_of(&body.case),
+                body: &value.to_string(),
+                now: p.at,
+            },
+        )
+        .await?;
+        store::set_stage(tx, &p.id, 3, Stage::Published, None, None, None, p.at).await?;
+        store::event(tx, &p.id, p.curator, "published", None, p.at).await?;
+        ticorr_platform::search::changed(tx, RECORD_KIND, &p.id, p.at).await?;
+        Ok(body)
     }
 }

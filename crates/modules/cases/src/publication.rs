@@ -165,8 +165,8 @@ pub fn area_en(area: &str) -> &str {
 }
 
 /// Prepares `case` for publication with `mechanism` and `root_causes` as classified,
-/// against the classes already `published`. With `top: Some(n)`, the case is published at
-/// the top of every hierarchy in a class of `n` (a batch published together).
+/// against the classes already `published`; with `decided`, under that k-anonymity outcome
+/// instead (a case released together with others, see [`plan_release`]).
 #[allow(clippy::too_many_arguments)]
 pub fn prepare(
     engine: &Desensitizer,
@@ -176,7 +176,7 @@ pub fn prepare(
     root_causes: &[RootCause],
     published: &[PublishedClass],
     k: u64,
-    top: Option<u64>,
+    decided: Option<KAnonOutcome>,
 ) -> Result<Prepared, kanon::KAnonError> {
     let fields = fields_of(case);
     let redacted = engine.desensitize_fields(&fields, key);
@@ -221,25 +221,9 @@ pub fn prepare(
         k,
         ..KAnonConfig::default()
     };
-    let outcome = match top {
+    let outcome = match decided {
         None => kanon::check(&record, published, &config)?,
-        Some(n) => KAnonOutcome {
-            decision: Decision::Publish,
-            tuple: kanon::QuasiIdentifiers {
-                province: "中国".into(),
-                industry: "*".into(),
-                equipment_type: "heat_transfer_equipment".into(),
-                grade: "titanium".into(),
-                year: "*".into(),
-            },
-            levels: config.ceilings,
-            class_size: n,
-            k,
-            steps: Vec::new(),
-            reason: format!(
-                "published with {n} cases held back together, every attribute at the top of its hierarchy"
-            ),
-        },
+        Some(o) => o,
     };
     let t = &outcome.tuple;
     let attributes = [
@@ -445,6 +429,99 @@ pub fn identifiers_in(engine: &Desensitizer, text: &str) -> Vec<String> {
     out
 }
 
+/// Which of `candidates` (cases approved for publication, at their precise
+/// quasi-identifiers) may be published now, together, against the `published` classes.
+///
+/// Each candidate is checked against the published classes and every other remaining
+/// candidate; those that cannot reach k drop out and the rest are checked again. Then the
+/// release is verified as it would be seen: every remaining candidate at its generalized
+/// tuple must sit in a class of at least k among the published ones and the others'
+/// generalized tuples; any that does not drops out and everything is decided again. So a
+/// new platform publishes its first cases once k similar ones are approved, and a batch
+/// never publishes a case its own members do not cover. `None`: stays held.
+pub fn plan_release(
+    published: &[PublishedClass],
+    candidates: &[kanon::QuasiIdentifiers],
+    k: u64,
+) -> Result<Vec<Option<KAnonOutcome>>, kanon::KAnonError> {
+    let config = KAnonConfig {
+        k,
+        ..KAnonConfig::default()
+    };
+    let exact = KAnonConfig {
+        k,
+        ceilings: [0; 5],
+    };
+    let mut active = vec![true; candidates.len()];
+    loop {
+        let mut all = published.to_vec();
+        all.extend(
+            candidates
+                .iter()
+                .zip(&active)
+                .filter(|(_, a)| **a)
+                .map(|(c, _)| PublishedClass {
+                    tuple: c.clone(),
+                    count: 1,
+                }),
+        );
+        let index = kanon::Published::new(&all)?;
+        let mut outcomes: Vec<Option<KAnonOutcome>> = vec![None; candidates.len()];
+        let mut dropped = false;
+        for (i, c) in candidates.iter().enumerate() {
+            if !active[i] {
+                continue;
+            }
+            let o = index.check_member(c, &config)?;
+            if o.decision == Decision::Publish {
+                outcomes[i] = Some(o);
+            } else {
+                active[i] = false;
+                dropped = true;
+            }
+        }
+        if dropped {
+            continue;
+        }
+        // Settle: every case at its generalized tuple must sit in a class of k among the
+        // published ones and the others' tuples. One that does not is decided again against
+        // the release as it stands (which may generalize it further), or drops out; repeat
+        // until nothing changes (bounded: a case still moving after that drops out).
+        for round in 0.. {
+            let mut release = published.to_vec();
+            release.extend(outcomes.iter().flatten().map(|o| PublishedClass {
+                tuple: o.tuple.clone(),
+                count: 1,
+            }));
+            let index = kanon::Published::new(&release)?;
+            let mut changed = false;
+            for (i, slot) in outcomes.iter_mut().enumerate() {
+                let Some(outcome) = slot else { continue };
+                let seen = index.check_member(&outcome.tuple, &exact)?;
+                if seen.class_size >= k {
+                    outcome.class_size = seen.class_size;
+                    continue;
+                }
+                changed = true;
+                let again = index.check_member(&candidates[i], &config)?;
+                if again.decision == Decision::Publish && round < 20 {
+                    *outcome = again;
+                } else {
+                    *slot = None;
+                    active[i] = false;
+                    dropped = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        if !dropped {
+            return Ok(outcomes);
+        }
+    }
+}
+
 /// Whether the k-anonymity check lets the case be published now.
 pub fn publishable(p: &Prepared) -> bool {
     p.kanon.decision == Decision::Publish
@@ -588,5 +665,50 @@ mod tests {
         assert_eq!(p.receipt.class_size, 5);
         let narrative = p.published.details.narrative_zh.unwrap();
         assert!(!narrative.contains("浙江"), "{narrative}");
+    }
+
+    fn tuple(province: &str, year: &str) -> kanon::QuasiIdentifiers {
+        kanon::QuasiIdentifiers {
+            province: province.into(),
+            industry: "2612".into(),
+            equipment_type: "plate_heat_exchanger".into(),
+            grade: "2".into(),
+            year: year.into(),
+        }
+    }
+
+    #[test]
+    fn cases_released_together_cover_each_other_and_no_fewer_than_k_publish() {
+        // Five alike: each hides among the other four, at the precise values.
+        let alike = vec![tuple("330000", "2024"); 5];
+        let plan = plan_release(&[], &alike, 5).unwrap();
+        assert!(
+            plan.iter()
+                .all(|o| o.as_ref().is_some_and(|o| o.levels == [0; 5]))
+        );
+        // Four alike and one from Jiangsu: all publish, generalized until the five meet.
+        let mut mixed = vec![tuple("330000", "2024"); 4];
+        mixed.push(tuple("320000", "2024"));
+        let plan = plan_release(&[], &mixed, 5).unwrap();
+        for o in &plan {
+            let o = o.as_ref().expect("published");
+            assert_eq!(o.tuple.province, "东部地区");
+            assert!(o.class_size >= 5);
+        }
+        // Three cannot make a class of five: all stay held.
+        let few = vec![tuple("330000", "2024"); 3];
+        assert!(
+            plan_release(&[], &few, 5)
+                .unwrap()
+                .iter()
+                .all(Option::is_none)
+        );
+        // With five published alike, a single new one joins them.
+        let published = [PublishedClass {
+            tuple: tuple("330000", "2024"),
+            count: 5,
+        }];
+        let one = plan_release(&published, &[tuple("330000", "2024")], 5).unwrap();
+        assert_eq!(one[0].as_ref().unwrap().class_size, 6);
     }
 }

@@ -345,18 +345,20 @@ pub async fn of_org(conn: &mut AnyConnection, org: OrgId) -> Result<Vec<CaseRow>
     .collect()
 }
 
-/// Cases at `stages`, oldest change first (the curation queue).
+/// Cases at `stages`, oldest change first, at most `limit` of them (all without one).
 pub async fn at_stages(
     conn: &mut AnyConnection,
     stages: &[Stage],
+    limit: Option<u32>,
 ) -> Result<Vec<CaseRow>, sqlx::Error> {
     let list = stages
         .iter()
         .map(|s| format!("'{}'", s.as_str()))
         .collect::<Vec<_>>()
         .join(", ");
+    let limit = limit.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
     sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {CASE_COLUMNS} FROM cases WHERE stage IN ({list}) ORDER BY updated_at, id LIMIT 500"
+        "SELECT {CASE_COLUMNS} FROM cases WHERE stage IN ({list}) ORDER BY updated_at, id{limit}"
     )))
     .fetch_all(&mut *conn)
     .await?

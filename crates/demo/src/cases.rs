@@ -1,0 +1,369 @@
+//! The demo's failure cases: at least 5,000 synthetic accidents drawn from the seeded
+//! equipment population through the risk engine's mechanisms, so failures happen where the
+//! item's conditions are harsh, not uniformly at random.
+//!
+//! For every enterprise item, the mechanisms its current risk assessment rates decide its
+//! chance to fail (very high 0.6, high 0.35, medium 0.12, low 0.03 per pass; an item the
+//! engine finds no mechanism for fails with 0.004, by crevice attack or erosion), and the
+//! mechanism of a failure is drawn among the rated ones, weighted by their rating. Passes
+//! over the population (each a different failure year) repeat until there are enough
+//! cases. Each case follows a story family of `data/case_templates.json` for its mechanism,
+//! with the item's own conditions, and names its organisation, a person, a phone number, an
+//! e-mail address and a road in its narratives: the planted identifiers the desensitization
+//! must remove. Cases are brought to every workflow stage (mostly published) through the
+//! module's bulk write, the same validation, sealing, desensitization and k-anonymity as an
+//! upload. Deterministic: a fixed seed and the seeded population give the same cases.
+
+use std::collections::BTreeMap;
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Deserialize;
+use sqlx::Row;
+use ticorr_cases::{BulkCase, CaseInput, Cases, Stage};
+use ticorr_kernel::{OrgId, PersonId, Timestamp};
+
+use crate::SeedError;
+
+/// How many cases the demo holds at least.
+pub const MIN_CASES: usize = 5_000;
+const SEED: u64 = 0x0CA5_E5EE_D5EE_D001;
+
+#[derive(Deserialize)]
+struct Templates {
+    families: Vec<Family>,
+}
+
+#[derive(Deserialize, Clone)]
+struct Family {
+    mechanism: String,
+    root_causes: Vec<String>,
+    title_zh: String,
+    title_en: String,
+    location: String,
+    morphology: String,
+    direct_cause: String,
+    rectification: String,
+    lessons_zh: String,
+    lessons_en: String,
+    narrative_zh: String,
+    narrative_en: String,
+}
+
+#[derive(Deserialize)]
+struct Names {
+    surnames: Vec<String>,
+    given: Vec<String>,
+    roads: Vec<String>,
+}
+
+/// What the case seeding wrote.
+#[derive(Debug, Clone, Default)]
+pub struct CaseSeedReport {
+    pub cases: usize,
+    pub by_stage: BTreeMap<String, usize>,
+}
+
+struct Item {
+    org_id: OrgId,
+    org_name: String,
+    org_name_en: Option<String>,
+    tag: String,
+    equipment_type: String,
+    grade: String,
+    commissioned_year: Option<i32>,
+    process_medium: Option<String>,
+    temperature_c: Option<f64>,
+    chloride_mg_l: Option<f64>,
+    fluoride_mg_l: Option<f64>,
+    ph: Option<f64>,
+    velocity_m_s: Option<f64>,
+    crevice_present: Option<bool>,
+    deposits_present: Option<bool>,
+    /// (mechanism, rating 1..=4) of the mechanisms the assessment rates.
+    rated: Vec<(String, u32)>,
+}
+
+fn rating(s: &str) -> u32 {
+    match s {
+        "low" => 1,
+        "medium" => 2,
+        "high" => 3,
+        "very_high" => 4,
+        _ => 0,
+    }
+}
+
+async fn population(db: &ticorr_db::Db) -> Result<Vec<Item>, SeedError> {
+    let rows = sqlx::query(
+        "SELECT e.org_id, o.name, o.name_en, e.tag, e.equipment_type, e.grade, e.commissioned_on, \
+         e.process_medium, e.temperature_c, e.chloride_mg_l, e.fluoride_mg_l, e.ph, e.velocity_m_s, \
+         e.crevice_present, e.deposits_present, r.mechanisms \
+         FROM equipment e JOIN organizations o ON o.id = e.org_id \
+         JOIN risk_assessments r ON r.equipment_id = e.id AND r.is_current = 1 \
+         WHERE o.kind = 'enterprise' AND o.status = 'verified' ORDER BY e.id",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for r in rows {
+        // "id:rating id:rating …", the rated mechanisms, worst first.
+        let rated = r
+            .try_get::<String, _>("mechanisms")?
+            .split_whitespace()
+            .filter_map(|m| {
+                let (id, s) = m.split_once(':')?;
+                let rank = rating(s);
+                (rank > 0).then(|| (id.to_owned(), rank))
+            })
+            .collect();
+        let flag = |c: &str| -> Result<Option<bool>, sqlx::Error> {
+            Ok(r.try_get::<Option<i64>, _>(c)?.map(|v| v == 1))
+        };
+        items.push(Item {
+            org_id: ticorr_db::parsed(&r, "org_id")?,
+            org_name: r.try_get("name")?,
+            org_name_en: r.try_get("name_en")?,
+            tag: r.try_get("tag")?,
+            equipment_type: r.try_get("equipment_type")?,
+            grade: r.try_get("grade")?,
+            commissioned_year: r
+                .try_get::<Option<String>, _>("commissioned_on")?
+                .and_then(|d| d.get(..4).and_then(|y| y.parse().ok())),
+            process_medium: r.try_get("process_medium")?,
+            temperature_c: r.try_get("temperature_c")?,
+            chloride_mg_l: r.try_get("chloride_mg_l")?,
+            fluoride_mg_l: r.try_get("fluoride_mg_l")?,
+            ph: r.try_get("ph")?,
+            velocity_m_s: r.try_get("velocity_m_s")?,
+            crevice_present: flag("crevice_present")?,
+            deposits_present: flag("deposits_present")?,
+            rated,
+        });
+    }
+    Ok(items)
+}
+
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    values.iter().fold(template.to_owned(), |t, (k, v)| {
+        t.replace(&format!("{{{k}}}"), v)
+    })
+}
+
+/// A mainland mobile number: 1, a second digit 3–9, nine more.
+fn mobile(rng: &mut ChaCha8Rng) -> String {
+    format!(
+        "1{}{:09}",
+        rng.random_range(3..=9),
+        rng.random_range(0..1_000_000_000u64)
+    )
+}
+
+/// The stage a case is brought to, by its position: mostly published, a few at every other
+/// stage.
+fn target(n: usize) -> Stage {
+    match n % 40 {
+        0 => Stage::Draft,
+        1 => Stage::Submitted,
+        2 => Stage::Returned,
+        3 => Stage::Withdrawn,
+        _ => Stage::Published,
+    }
+}
+
+/// Draws the demo's cases from the seeded population and writes them through the module.
+/// `now` is the day the demo is seeded; failures happen in the ten years before it.
+pub async fn seed(
+    cases: Cases<'_>,
+    now: Timestamp,
+    progress: &(dyn Fn(u64, u64) + Send + Sync),
+) -> Result<CaseSeedReport, SeedError> {
+    let templates: Templates = serde_json::from_str(include_str!("../data/case_templates.json"))
+        .map_err(|e| SeedError::Data(format!("case_templates.json: {e}")))?;
+    let names: Names = serde_json::from_str(include_str!("../data/names.json"))
+        .map_err(|e| SeedError::Data(format!("names.json: {e}")))?;
+    let items = population(cases.db).await?;
+    let people: BTreeMap<String, String> =
+        sqlx::query_as("SELECT org_id, MIN(id) FROM people GROUP BY org_id")
+            .fetch_all(cases.db.pool())
+            .await?
+            .into_iter()
+            .collect();
+    let curator: Option<String> = sqlx::query_scalar(
+        "SELECT MIN(p.id) FROM people p JOIN organizations o ON o.id = p.org_id WHERE o.kind = 'operator'",
+    )
+    .fetch_one(cases.db.pool())
+    .await?;
+    let curator: Option<PersonId> = curator.map(|c| ticorr_db::decode("id", &c)).transpose()?;
+    let by_mechanism: BTreeMap<&str, Vec<&Family>> =
+        templates.families.iter().fold(BTreeMap::new(), |mut m, f| {
+            m.entry(f.mechanism.as_str())
+                .or_insert_with(Vec::new)
+                .push(f);
+            m
+        });
+    let this_year = now.inner().year();
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED);
+    let mut drawn: Vec<BulkCase> = Vec::new();
+    let mut pass = 0;
+    while drawn.len() < MIN_CASES && pass < 20 && !items.is_empty() {
+        pass += 1;
+        for item in &items {
+            let worst = item.rated.iter().map(|(_, r)| *r).max().unwrap_or(0);
+            let chance = [0.004, 0.03, 0.12, 0.35, 0.6][worst as usize];
+            if !rng.random_bool(chance) {
+                continue;
+            }
+            let mechanism = if item.rated.is_empty() {
+                if rng.random_bool(0.5) {
+                    "crevice_hot_chloride".to_owned()
+                } else {
+                    "erosion_corrosion".to_owned()
+                }
+            } else {
+                let total: u32 = item.rated.iter().map(|(_, r)| r * r).sum();
+                let mut x = rng.random_range(0..total);
+                item.rated
+                    .iter()
+                    .find(|(_, r)| {
+                        if x < r * r {
+                            true
+                        } else {
+                            x -= r * r;
+                            false
+                        }
+                    })
+                    .map(|(m, _)| m.clone())
+                    .unwrap_or_default()
+            };
+            let Some(families) = by_mechanism.get(mechanism.as_str()) else {
+                continue;
+            };
+            let family = families[rng.random_range(0..families.len())];
+            let from = item.commissioned_year.map_or(this_year - 10, |y| y + 1);
+            let from = from.clamp(this_year - 10, this_year - 1);
+            let year = rng.random_range(from..this_year);
+            let month = rng.random_range(1..=12u8);
+            let day = rng.random_range(1..=28u8);
+            let person = format!(
+                "{}{}{}",
+                names.surnames[rng.random_range(0..names.surnames.len())],
+                names.given[rng.random_range(0..names.given.len())],
+                names.given[rng.random_range(0..names.given.len())]
+            );
+            let phone = mobile(&mut rng);
+            let email = format!(
+                "m{:06}@plant-mail.example.cn",
+                rng.random_range(0..1_000_000)
+            );
+            let road = format!(
+                "{}{}号",
+                names.roads[rng.random_range(0..names.roads.len())],
+                rng.random_range(1..300)
+            );
+            let temp = item
+                .temperature_c
+                .map_or("—".to_owned(), |t| format!("{t:.0}"));
+            let chloride = item
+                .chloride_mg_l
+                .map_or("—".to_owned(), |c| format!("{c:.0}"));
+            let year_s = year.to_string();
+            let month_s = month.to_string();
+            let org_en = item
+                .org_name_en
+                .clone()
+                .unwrap_or_else(|| item.org_name.clone());
+            let zh = [
+                ("org", item.org_name.as_str()),
+                ("person", person.as_str()),
+                ("phone", phone.as_str()),
+                ("email", email.as_str()),
+                ("road", road.as_str()),
+                ("year", year_s.as_str()),
+                ("month", month_s.as_str()),
+                ("tag", item.tag.as_str()),
+                ("temp", temp.as_str()),
+                ("chloride", chloride.as_str()),
+            ];
+            let mut en = zh;
+            en[0] = ("org", org_en.as_str());
+            let Some(person_org) = people.get(&item.org_id.to_string()) else {
+                continue;
+            };
+            let n = drawn.len();
+            drawn.push(BulkCase {
+                org_id: item.org_id,
+                person_id: ticorr_db::decode("id", person_org)?,
+                input: CaseInput {
+                    title_zh: Some(fill(&family.title_zh, &zh)),
+                    title_en: Some(fill(&family.title_en, &en)),
+                    failure_date: format!("{year:04}-{month:02}-{day:02}"),
+                    equipment_type: item.equipment_type.clone(),
+                    grade: item.grade.clone(),
+                    years_in_service: item.commissioned_year.map(|c| f64::from((year - c).max(0))),
+                    mechanism: Some(mechanism.clone()),
+                    location: Some(family.location.clone()),
+                    morphology: Some(family.morphology.clone()),
+                    max_depth_mm: Some((rng.random_range(1..=30) as f64) / 10.0),
+                    hydrogen_ppm: (mechanism == "hydriding")
+                        .then(|| f64::from(rng.random_range(150..2000))),
+                    process_medium: item.process_medium.clone(),
+                    temperature_c: item.temperature_c,
+                    chloride_mg_l: item.chloride_mg_l,
+                    fluoride_mg_l: item.fluoride_mg_l,
+                    ph: item.ph,
+                    velocity_m_s: item.velocity_m_s,
+                    crevice_present: item.crevice_present,
+                    deposits_present: item.deposits_present,
+                    direct_cause: Some(fill(&family.direct_cause, &zh)),
+                    root_causes: family.root_causes.clone(),
+                    downtime_days: Some(f64::from(rng.random_range(1..60))),
+                    cost_cny: Some(f64::from(rng.random_range(2..300)) * 10_000.0),
+                    injuries: Some(if rng.random_bool(0.03) { 1 } else { 0 }),
+                    rectification: Some(family.rectification.clone()),
+                    rectification_outcome: Some(
+                        ["effective", "effective", "unknown", "ineffective"]
+                            [rng.random_range(0..4)]
+                        .to_owned(),
+                    ),
+                    lessons_zh: Some(family.lessons_zh.clone()),
+                    lessons_en: Some(family.lessons_en.clone()),
+                    narrative_zh: Some(fill(&family.narrative_zh, &zh)),
+                    narrative_en: Some(fill(&family.narrative_en, &en)),
+                    reporter: Some(person.clone()),
+                    reporter_phone: Some(phone.clone()),
+                    site_address: Some(road.clone()),
+                    ..CaseInput::default()
+                },
+                target: target(n),
+                uploaded_at: Timestamp::from_offset(
+                    time::Date::from_calendar_date(
+                        year,
+                        time::Month::try_from(month).unwrap_or(time::Month::January),
+                        day,
+                    )
+                    .map_err(|e| SeedError::Data(e.to_string()))?
+                    .with_hms(9, 0, 0)
+                    .map_err(|e| SeedError::Data(e.to_string()))?
+                    .assume_utc()
+                    .saturating_add(time::Duration::days(7)),
+                ),
+                curator,
+                note: matches!(target(n), Stage::Returned | Stage::Withdrawn).then(|| {
+                    "请补充金相检验与整改效果 / please add metallography and the outcome".to_owned()
+                }),
+            });
+        }
+    }
+    // Oldest first, as they would have been shared.
+    drawn.sort_by_key(|c| c.uploaded_at);
+    let count = drawn.len();
+    let report = cases
+        .bulk(drawn, progress)
+        .await
+        .map_err(|e| SeedError::Lifecycle(format!("writing the demo cases: {e}")))?;
+    Ok(CaseSeedReport {
+        cases: count,
+        by_stage: report.by_stage,
+    })
+}
