@@ -55,6 +55,24 @@ fn area(lang: Lang, v: &str) -> String {
     }
 }
 
+/// A published equipment type (a type or the family k-anonymity raised it to), in words.
+fn equipment_label(ctx: &PageCtx, v: &str) -> String {
+    if v.parse::<EquipmentType>().is_ok() {
+        ctx.t(&format!("equipment-type-{v}"))
+    } else {
+        ctx.t(&format!("case-class-{v}"))
+    }
+}
+
+/// A published grade ("2", or the family it was raised to), in words.
+fn grade_label(ctx: &PageCtx, v: &str) -> String {
+    if v.bytes().all(|b| b.is_ascii_digit()) {
+        format!("Gr{v}")
+    } else {
+        ctx.t(&format!("case-class-{v}"))
+    }
+}
+
 /// What a card shows, in the page's language.
 struct Card {
     id: String,
@@ -80,8 +98,8 @@ impl Card {
             summary: pick(&c.summary_zh, &c.summary_en).unwrap_or_default(),
             period: c.period.clone(),
             area: area(ctx.lang, &c.province),
-            equipment_type: c.equipment_type.clone(),
-            grade: c.grade.clone(),
+            equipment_type: equipment_label(ctx, &c.equipment_type),
+            grade: grade_label(ctx, &c.grade),
             mechanism: mechanism_name(ctx.lang, c.mechanism),
             root_causes: c
                 .root_causes
@@ -162,6 +180,8 @@ struct DetailPage<'a> {
     ctx: &'a PageCtx,
     card: Card,
     view: CaseView,
+    /// The attributes k-anonymity generalized, in words.
+    generalized: Vec<String>,
     narrative: Option<String>,
     lessons: Option<String>,
     done: Option<String>,
@@ -206,6 +226,23 @@ async fn detail_page(
                 status,
                 render(&DetailPage {
                     card: Card::of(ctx, &view.card),
+                    generalized: view
+                        .receipt
+                        .generalized
+                        .iter()
+                        .map(|g| {
+                            let value = match g.attribute.as_str() {
+                                "province" => area(ctx.lang, &g.to),
+                                "equipment_type" => equipment_label(ctx, &g.to),
+                                "grade" => grade_label(ctx, &g.to),
+                                _ => g.to.clone(),
+                            };
+                            format!(
+                                "{} → {value}",
+                                ctx.t(&format!("case-attribute-{}", g.attribute))
+                            )
+                        })
+                        .collect(),
                     view,
                     narrative,
                     lessons,
