@@ -121,7 +121,8 @@ fn fields_of(case: &ValidCase) -> BTreeMap<String, String> {
     put("narrative_zh", &i.narrative_zh);
     put("narrative_en", &i.narrative_en);
     put("equipment_description", &i.equipment_description);
-    put("location", &i.location);
+    // Not `location`: the policy reads a field of that name as GPS coordinates.
+    put("damage_location", &i.location);
     put("morphology", &i.morphology);
     put("metallography", &i.metallography);
     put("composition", &i.composition);
@@ -147,6 +148,7 @@ fn case_field(name: &str) -> &str {
     match name {
         "phone" => "reporter_phone",
         "cost" => "cost_cny",
+        "damage_location" => "location",
         other => other,
     }
 }
@@ -313,7 +315,7 @@ pub fn prepare(
         details: Details {
             equipment_description: hide_province(out("equipment_description")),
             years_in_service: i.years_in_service,
-            location: hide_province(out("location")),
+            location: hide_province(out("damage_location")),
             morphology: hide_province(out("morphology")),
             process_medium: hide_province(out("process_medium")),
             temperature_c: i.temperature_c,
@@ -605,6 +607,7 @@ mod tests {
             reporter: Some("张建国".into()),
             reporter_phone: Some("13812345678".into()),
             cost_cny: Some(1_250_000.0),
+            location: Some("板片密封垫片下方".into()),
             injuries: Some(2),
             downtime_days: Some(12.0),
             ..CaseInput::default()
@@ -635,6 +638,11 @@ mod tests {
         let receipt = serde_json::to_string(&p.receipt).unwrap();
         assert!(!receipt.contains("张建国") && !receipt.contains("13812345678"));
         assert_eq!(p.published.full.injuries.as_deref(), Some("some"));
+        // Where on the equipment is technical content, not a place to hide.
+        assert_eq!(
+            p.published.details.location.as_deref(),
+            Some("板片密封垫片下方")
+        );
         assert_eq!(p.published.full.downtime.as_deref(), Some("7–30 d"));
         assert_eq!(p.published.period, "2024-05");
     }
