@@ -570,15 +570,6 @@ pub fn text_mut<'a>(p: &'a mut Published, field: &str) -> Option<&'a mut Option<
     })
 }
 
-/// Every free text of a published case, by field, for checks over all of them.
-pub fn texts(p: &Published) -> Vec<(&'static str, String)> {
-    let mut p = p.clone();
-    EDITABLE
-        .iter()
-        .filter_map(|f| text_mut(&mut p, f).and_then(|v| v.take()).map(|v| (*f, v)))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
