@@ -41,6 +41,25 @@ async function waitReady(base, child, log) {
   throw new Error(`ticorr demo did not become ready:\n${log.join('')}`);
 }
 
+// Debian's chromium, headless. Its own crash output goes to the demo log so a failed run
+// shows why the browser went away.
+function launchBrowser() {
+  return chromium.launch({
+    executablePath: browserPath,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
 export async function startDemo() {
   const dataDir = mkdtempSync(join(tmpdir(), 'ticorr-e2e-'));
   const port = await freePort();
@@ -57,19 +76,7 @@ export async function startDemo() {
   try {
     await waitReady(base, child, log);
     accounts = JSON.parse(readFileSync(join(dataDir, 'demo-accounts.json'), 'utf8'));
-    browser = await chromium.launch({
-      executablePath: browserPath,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchBrowser();
   } catch (e) {
     // Leave nothing running when the demo or the browser cannot start.
     child.kill('SIGTERM');
@@ -81,8 +88,19 @@ export async function startDemo() {
     binary,
     dataDir,
     accounts,
-    browser,
     log,
+    // The browser the tests drive. Should chromium itself exit between tests (it has, rarely,
+    // on a loaded machine), the next test gets a fresh one instead of failing on a dead one.
+    get browser() {
+      return browser;
+    },
+    async freshBrowser() {
+      if (!browser.isConnected()) {
+        log.push(`chromium exited; relaunching at ${new Date().toISOString()}\n`);
+        browser = await launchBrowser();
+      }
+      return browser;
+    },
     account(kind) {
       const a = accounts.find((x) => x.kind === kind);
       if (!a) throw new Error(`no demo account of kind ${kind}`);

@@ -46,7 +46,7 @@ let purpose;
 
 // A page of its own (own cookies) signed in as the demo account of `kind`.
 async function pageAs(kind) {
-  const context = await demo.browser.newContext();
+  const context = await (await demo.freshBrowser()).newContext();
   const page = await context.newPage();
   await signIn(page, demo.base, demo.account(kind));
   return page;
@@ -54,7 +54,7 @@ async function pageAs(kind) {
 
 // A page of its own without an account.
 async function anonymousPage() {
-  const context = await demo.browser.newContext();
+  const context = await (await demo.freshBrowser()).newContext();
   return context.newPage();
 }
 

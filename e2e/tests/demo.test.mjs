@@ -25,7 +25,7 @@ test('the demo prints one account per organisation kind', () => {
 });
 
 test('an enterprise engineer signs in (Chinese) and sees the equipment list', async () => {
-  const page = await demo.browser.newPage();
+  const page = await (await demo.freshBrowser()).newPage();
   await signIn(page, demo.base, demo.account('enterprise'));
   assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
   assert.equal((await page.textContent('h1')).trim(), '设备台账');
@@ -38,7 +38,7 @@ test('an enterprise engineer signs in (Chinese) and sees the equipment list', as
 });
 
 test('the same in English, switching language on the sign-in page', async () => {
-  const context = await demo.browser.newContext();
+  const context = await (await demo.freshBrowser()).newContext();
   const page = await context.newPage();
   await page.goto(`${demo.base}/login`);
   await page.click('a.lang');
@@ -51,7 +51,7 @@ test('the same in English, switching language on the sign-in page', async () => 
 });
 
 test('a CSV with one bad row is refused with the row named, and nothing is imported', async () => {
-  const page = await demo.browser.newPage();
+  const page = await (await demo.freshBrowser()).newPage();
   await signIn(page, demo.base, demo.account('enterprise'));
   const before = await page.locator('#equipment-table tbody tr').count();
   await page.goto(`${demo.base}/equipment/import`);
@@ -76,11 +76,11 @@ test('a CSV with one bad row is refused with the row named, and nothing is impor
 });
 
 test('another enterprise cannot open the first enterprise\'s item', async () => {
-  const owner = await demo.browser.newPage();
+  const owner = await (await demo.freshBrowser()).newPage();
   await signIn(owner, demo.base, demo.account('enterprise'));
   const href = await owner.getAttribute('#equipment-table tbody tr:first-child a', 'href');
   await owner.close();
-  const other = await demo.browser.newPage();
+  const other = await (await demo.freshBrowser()).newPage();
   await signIn(other, demo.base, demo.account('enterprise_other'));
   const res = await other.goto(`${demo.base}${href}`);
   assert.equal(res.status(), 404);
@@ -88,7 +88,7 @@ test('another enterprise cannot open the first enterprise\'s item', async () => 
 });
 
 test('an engineer keeps private notes on an item and reads them back', async () => {
-  const page = await demo.browser.newPage();
+  const page = await (await demo.freshBrowser()).newPage();
   await signIn(page, demo.base, demo.account('enterprise'));
   // The list also shows items park neighbours share; notes belong to the owner's own items.
   await page.locator('#equipment-table tbody tr', { hasText: '本单位' }).first().locator('a').first().click();
@@ -102,7 +102,7 @@ test('an engineer keeps private notes on an item and reads them back', async () 
 });
 
 test('the desensitization tool redacts identifiers and keeps the technical content', async () => {
-  const page = await demo.browser.newPage();
+  const page = await (await demo.freshBrowser()).newPage();
   await signIn(page, demo.base, demo.account('enterprise'));
   await page.click('nav a[href="/privacy"]');
   await page.fill('#privacy-text', 'TA2 板式换热器在 80 °C 下发生缝隙腐蚀。联系人张伟工程师，手机 13812345678，邮箱 zhangwei@example.com。');
@@ -129,7 +129,7 @@ test('the three witnesses cosign the checkpoint and the ledger verifies', async 
 });
 
 test('an engineer searches in Chinese and in English and gets the same records, with facets that add up', async () => {
-  const page = await demo.browser.newPage();
+  const page = await (await demo.freshBrowser()).newPage();
   await signIn(page, demo.base, demo.account('enterprise'));
   // Equipment only: standard clauses carry no titanium-grade facet.
   const totalFor = async (q) => {
@@ -157,7 +157,7 @@ test('an engineer searches in Chinese and in English and gets the same records, 
 });
 
 test('the operator rebuilds the search index and sees it finish, and search answers as before', async () => {
-  const engineer = await demo.browser.newPage();
+  const engineer = await (await demo.freshBrowser()).newPage();
   await signIn(engineer, demo.base, demo.account('enterprise'));
   const total = async () => {
     await engineer.goto(`${demo.base}/search?q=${encodeURIComponent('钛换热器')}`);
@@ -166,7 +166,7 @@ test('the operator rebuilds the search index and sees it finish, and search answ
   };
   const before = await total();
 
-  const context = await demo.browser.newContext();
+  const context = await (await demo.freshBrowser()).newContext();
   const page = await context.newPage();
   await signIn(page, demo.base, demo.account('operator'));
   await page.goto(`${demo.base}/operator/jobs`);
@@ -190,7 +190,7 @@ test('the operator rebuilds the search index and sees it finish, and search answ
 });
 
 test('an engineer checks the risk of a brine heater and sees the grade rise with temperature', async () => {
-  const page = await demo.browser.newPage();
+  const page = await (await demo.freshBrowser()).newPage();
   await signIn(page, demo.base, demo.account('enterprise'));
   await page.click('a[href="/risk/self-check"]');
   const assess = async (temperature) => {
@@ -214,7 +214,7 @@ test('an engineer checks the risk of a brine heater and sees the grade rise with
 });
 
 test('a self-check saved as an equipment item keeps its grade, and a hotter service raises it with a history row', async () => {
-  const page = await demo.browser.newPage();
+  const page = await (await demo.freshBrowser()).newPage();
   await signIn(page, demo.base, demo.account('enterprise'));
   await page.goto(`${demo.base}/risk/self-check`);
   await page.selectOption('#in-grade', '2');
@@ -252,7 +252,7 @@ test('a self-check saved as an equipment item keeps its grade, and a hotter serv
 });
 
 test('anyone reads the released standards, and an engineer sees which clauses bind an item and why', async () => {
-  const visitor = await demo.browser.newPage();
+  const visitor = await (await demo.freshBrowser()).newPage();
   await visitor.goto(`${demo.base}/standards`);
   const rows = await visitor.locator('#standards-table tbody tr').count();
   assert.ok(rows >= 9, `the platform standards are public, saw ${rows}`);
@@ -261,7 +261,7 @@ test('anyone reads the released standards, and an engineer sees which clauses bi
   assert.ok(await visitor.locator('article.clause').count() >= 5);
   await visitor.close();
 
-  const page = await demo.browser.newPage();
+  const page = await (await demo.freshBrowser()).newPage();
   await signIn(page, demo.base, demo.account('enterprise'));
   await page.click('#equipment-table tbody tr:first-child a');
   await page.click('#standards-link');
@@ -279,7 +279,7 @@ test('anyone reads the released standards, and an engineer sees which clauses bi
   await page.goto(`${demo.base}/standards`);
   assert.match(await page.textContent('#standards-table'), /Q\/XX-TI 003-2025/);
   await page.close();
-  const other = await demo.browser.newPage();
+  const other = await (await demo.freshBrowser()).newPage();
   await signIn(other, demo.base, demo.account('enterprise_other'));
   await other.goto(`${demo.base}/standards`);
   assert.doesNotMatch(await other.textContent('#standards-table'), /Q\/XX-TI 003-2025/);
@@ -287,7 +287,7 @@ test('anyone reads the released standards, and an engineer sees which clauses bi
 });
 
 test('an engineer runs a self-inspection: a gap without a note is refused, then the outcome is critical', async () => {
-  const page = await demo.browser.newPage();
+  const page = await (await demo.freshBrowser()).newPage();
   await signIn(page, demo.base, demo.account('enterprise'));
   await page.goto(`${demo.base}/standards`);
   await page.click('#inspections-link');

@@ -33,7 +33,7 @@ after(async () => {
 // A page of its own (own cookies) signed in as the demo account of `kind`; in English when
 // asked, switching on the sign-in page as a person would.
 async function pageAs(kind, { english = false } = {}) {
-  const context = await demo.browser.newContext();
+  const context = await (await demo.freshBrowser()).newContext();
   const page = await context.newPage();
   if (english) {
     await page.goto(`${demo.base}/login`);
@@ -76,7 +76,7 @@ function underClause(page, number) {
 }
 
 test('a visitor compares the two versions of a revised standard and sees what changed, character by character', async () => {
-  const context = await demo.browser.newContext();
+  const context = await (await demo.freshBrowser()).newContext();
   const page = await context.newPage();
   await page.goto(`${demo.base}/standards`);
   const hrefs = await page.locator('#standards-table tbody tr td.tag a').evaluateAll(
