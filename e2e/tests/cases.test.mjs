@@ -374,3 +374,38 @@ test("the enterprise sees the researcher's read and its purpose in the access lo
   assert.ok((await reads.first().textContent()).includes(org), `the log names ${org}`);
   await closeAll(page);
 });
+
+test('a published case lists similar cases with their reasons, and an item lists the cases like it', async () => {
+  const page = await pageAs('enterprise');
+  // A demo case from the list: its similar cases are published ones, each with its score,
+  // signals and reasons, and lead to their own pages.
+  await page.goto(`${demo.base}/cases`);
+  const first = await page.locator('main a[href^="/cases/"]').evaluateAll(
+    (as) => as.map((a) => a.getAttribute('href')).filter((h) => /^\/cases\/[0-9a-f-]{36}$/.test(h)),
+  );
+  assert.ok(first.length > 0, 'the list shows published cases');
+  await page.goto(`${demo.base}${first[0]}`);
+  await page.waitForSelector('#case-similar');
+  const rows = page.locator('#similar-list > li');
+  assert.ok((await rows.count()) >= 1, 'similar cases are listed');
+  const scores = await rows.evaluateAll((lis) => lis.map((li) => Number(li.dataset.score)));
+  assert.deepEqual([...scores].sort((a, b) => b - a), scores, 'best first');
+  assert.ok((await rows.first().locator('ul.reasons li').count()) >= 1, 'the first says why');
+  const href = await rows.first().locator('a').getAttribute('href');
+  assert.notEqual(href, first[0], 'a case is not similar to itself');
+  await Promise.all([page.waitForURL(`${demo.base}${href}`), rows.first().locator('a').click()]);
+  await page.waitForSelector('#case-title');
+
+  // An item of the enterprise: the cases like it, each with reasons.
+  await page.goto(`${demo.base}/equipment`);
+  const items = await page.locator('main a[href^="/equipment/"]').evaluateAll(
+    (as) => as.map((a) => a.getAttribute('href')).filter((h) => /^\/equipment\/[0-9a-f-]{36}$/.test(h)),
+  );
+  assert.ok(items.length > 0, 'the enterprise has items');
+  await page.goto(`${demo.base}${items[0]}`);
+  await page.waitForSelector('#equipment-similar-cases');
+  const like = page.locator('#equipment-similar-cases #similar-list > li');
+  assert.ok((await like.count()) >= 1, 'the item lists cases like it');
+  assert.ok((await like.first().locator('ul.reasons li').count()) >= 1);
+  await closeAll(page);
+});

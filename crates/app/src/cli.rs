@@ -26,6 +26,14 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum CasesCommand {
+    /// Measure the similar-case recommender on the demo's case families (precision@5 and
+    /// recall@10 on held-out families against a text-only baseline). Run `ticorr demo` on
+    /// the same data directory first.
+    Evaluate,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum LedgerCommand {
     /// Recompute the whole log and check every entry, node, checkpoint, cosignature and
     /// anchored record; exits non-zero naming what was changed behind the platform's back.
@@ -126,6 +134,11 @@ pub enum Command {
         #[arg(long)]
         print_key: bool,
     },
+    /// Failure cases: measure the recommender.
+    Cases {
+        #[command(subcommand)]
+        command: CasesCommand,
+    },
     /// Encryption at rest: master key rotation and crypto-shredding of an organisation's
     /// private data.
     Keys {
@@ -209,6 +222,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo { port } => crate::demo::run(cfg, port).await,
         Command::Ledger { command } => crate::ledger::run(cfg, command).await,
         Command::Keys { command } => crate::keys::run(cfg, command).await,
+        Command::Cases { command } => crate::cases::run(cfg, command).await,
         Command::Witness {
             log_url,
             log_key,

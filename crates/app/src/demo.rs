@@ -159,6 +159,10 @@ pub async fn run(mut cfg: Config, port: u16) -> anyhow::Result<()> {
         let report =
             ticorr_demo::cases::seed(state.cases(), state.gate.clock().now(), &progress).await?;
         bar.finish_and_clear();
+        // The family of every case, for `ticorr cases evaluate`.
+        let families_file = cfg.data_dir.join(crate::cases::FAMILIES_FILE);
+        std::fs::write(&families_file, serde_json::to_string(&report.families)?)
+            .with_context(|| format!("cannot write {}", families_file.display()))?;
         let stages: Vec<String> = report
             .by_stage
             .iter()

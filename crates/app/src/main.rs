@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+mod cases;
 mod cli;
 mod config;
 mod demo;

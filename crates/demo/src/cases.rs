@@ -7,8 +7,12 @@
 //! engine finds no mechanism for fails with 0.004, by crevice attack or erosion), and the
 //! mechanism of a failure is drawn among the rated ones, weighted by their rating. Passes
 //! over the population (each a different failure year) repeat until there are enough
-//! cases. Each case follows a story family of `data/case_templates.json` for its mechanism,
-//! with the item's own conditions, and names its organisation, a person, a phone number, an
+//! cases. The failures are grouped into families of up to eight: failures of one
+//! mechanism on items of one type and grade, next to each other in temperature and
+//! chloride, that tell one story of `data/case_templates.json` with one specific cause per
+//! root-cause category (`data/case_root_causes.json`) — the same mistake in like service,
+//! which the similar-case recommender is measured on finding. Each case has the item's own
+//! conditions, and names its organisation, a person, a phone number, an
 //! e-mail address and a road in its narratives: the planted identifiers the desensitization
 //! must remove. Cases are brought to every workflow stage (mostly published) through the
 //! module's bulk write, the same validation, sealing, desensitization and k-anonymity as an
@@ -50,6 +54,18 @@ struct Family {
     narrative_en: String,
 }
 
+/// Specific root causes per category (`data/case_root_causes.json`).
+#[derive(Deserialize)]
+struct Causes {
+    causes: BTreeMap<String, Vec<Bilingual>>,
+}
+
+#[derive(Deserialize, Clone)]
+struct Bilingual {
+    zh: String,
+    en: String,
+}
+
 #[derive(Deserialize)]
 struct Names {
     surnames: Vec<String>,
@@ -62,6 +78,28 @@ struct Names {
 pub struct CaseSeedReport {
     pub cases: usize,
     pub by_stage: BTreeMap<String, usize>,
+    /// The family of every written case (case id → family number): the cases of a family
+    /// share a story and a specific root cause and happened in like service. The
+    /// recommender's measurement takes them as its relevance labels.
+    pub families: BTreeMap<String, usize>,
+}
+
+/// The smallest and largest family the generator forms.
+const FAMILY_SIZES: std::ops::RangeInclusive<usize> = 2..=8;
+
+/// One drawn failure before it becomes a case.
+struct Failure {
+    item: usize,
+    mechanism: String,
+    year: i32,
+    month: u8,
+    day: u8,
+}
+
+/// A family: its story and the specific causes its cases share.
+struct Story<'a> {
+    family: &'a Family,
+    causes: Vec<&'a Bilingual>,
 }
 
 struct Item {
@@ -202,13 +240,16 @@ pub async fn seed(
                 .push(f);
             m
         });
+    let causes: Causes = serde_json::from_str(include_str!("../data/case_root_causes.json"))
+        .map_err(|e| SeedError::Data(format!("case_root_causes.json: {e}")))?;
     let this_year = now.inner().year();
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
-    let mut drawn: Vec<BulkCase> = Vec::new();
+    // Which items fail, by which mechanism, when.
+    let mut failures: Vec<Failure> = Vec::new();
     let mut pass = 0;
-    while drawn.len() < MIN_CASES && pass < 20 && !items.is_empty() {
+    while failures.len() < MIN_CASES && pass < 20 && !items.is_empty() {
         pass += 1;
-        for item in &items {
+        for (i, item) in items.iter().enumerate() {
             let worst = item.rated.iter().map(|(_, r)| *r).max().unwrap_or(0);
             let chance = [0.004, 0.03, 0.12, 0.35, 0.6][worst as usize];
             if !rng.random_bool(chance) {
@@ -236,62 +277,143 @@ pub async fn seed(
                     .map(|(m, _)| m.clone())
                     .unwrap_or_default()
             };
-            let Some(families) = by_mechanism.get(mechanism.as_str()) else {
+            if !by_mechanism.contains_key(mechanism.as_str())
+                || !people.contains_key(&item.org_id.to_string())
+            {
                 continue;
-            };
-            let family = families[rng.random_range(0..families.len())];
+            }
             let from = item.commissioned_year.map_or(this_year - 10, |y| y + 1);
             let from = from.clamp(this_year - 10, this_year - 1);
-            let year = rng.random_range(from..this_year);
-            let month = rng.random_range(1..=12u8);
-            let day = rng.random_range(1..=28u8);
-            let person = format!(
-                "{}{}{}",
-                names.surnames[rng.random_range(0..names.surnames.len())],
-                names.given[rng.random_range(0..names.given.len())],
-                names.given[rng.random_range(0..names.given.len())]
-            );
-            let phone = mobile(&mut rng);
-            let email = format!(
-                "m{:06}@plant-mail.example.cn",
-                rng.random_range(0..1_000_000)
-            );
-            let road = format!(
-                "{}{}号",
-                names.roads[rng.random_range(0..names.roads.len())],
-                rng.random_range(1..300)
-            );
-            let temp = item
-                .temperature_c
-                .map_or("—".to_owned(), |t| format!("{t:.0}"));
-            let chloride = item
-                .chloride_mg_l
-                .map_or("—".to_owned(), |c| format!("{c:.0}"));
-            let year_s = year.to_string();
-            let month_s = month.to_string();
-            let org_en = item
-                .org_name_en
-                .clone()
-                .unwrap_or_else(|| item.org_name.clone());
-            let zh = [
-                ("org", item.org_name.as_str()),
-                ("person", person.as_str()),
-                ("phone", phone.as_str()),
-                ("email", email.as_str()),
-                ("road", road.as_str()),
-                ("year", year_s.as_str()),
-                ("month", month_s.as_str()),
-                ("tag", item.tag.as_str()),
-                ("temp", temp.as_str()),
-                ("chloride", chloride.as_str()),
-            ];
-            let mut en = zh;
-            en[0] = ("org", org_en.as_str());
-            let Some(person_org) = people.get(&item.org_id.to_string()) else {
-                continue;
-            };
-            let n = drawn.len();
-            drawn.push(BulkCase {
+            failures.push(Failure {
+                item: i,
+                mechanism,
+                year: rng.random_range(from..this_year),
+                month: rng.random_range(1..=12u8),
+                day: rng.random_range(1..=28u8),
+            });
+        }
+    }
+    // Families: failures of one mechanism on items of one type and grade, in order of their
+    // temperature and chloride, taken a few at a time. Each family tells one story with one
+    // specific cause per root-cause category of the story: the same mistake made by several
+    // plants in like service.
+    let mut groups: BTreeMap<(&str, &str, &str), Vec<usize>> = BTreeMap::new();
+    for (n, f) in failures.iter().enumerate() {
+        let item = &items[f.item];
+        groups
+            .entry((
+                f.mechanism.as_str(),
+                item.equipment_type.as_str(),
+                item.grade.as_str(),
+            ))
+            .or_default()
+            .push(n);
+    }
+    let mut family_of = vec![0usize; failures.len()];
+    let mut stories: Vec<Story<'_>> = Vec::new();
+    for ((mechanism, _, _), mut members) in groups {
+        let key = |n: &usize| {
+            let item = &items[failures[*n].item];
+            (
+                item.temperature_c.unwrap_or(f64::NAN),
+                item.chloride_mg_l.unwrap_or(f64::NAN),
+            )
+        };
+        members.sort_by(|a, b| {
+            let (ka, kb) = (key(a), key(b));
+            ka.0.total_cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
+        });
+        let templates = &by_mechanism[mechanism];
+        let mut rest = members.as_slice();
+        while !rest.is_empty() {
+            let size = rng.random_range(FAMILY_SIZES).min(rest.len());
+            let (chunk, tail) = rest.split_at(size);
+            rest = tail;
+            let family = templates[rng.random_range(0..templates.len())];
+            let story_causes = family
+                .root_causes
+                .iter()
+                .filter_map(|c| causes.causes.get(c))
+                .filter(|list| !list.is_empty())
+                .map(|list| &list[rng.random_range(0..list.len())])
+                .collect();
+            for n in chunk {
+                family_of[*n] = stories.len();
+            }
+            stories.push(Story {
+                family,
+                causes: story_causes,
+            });
+        }
+    }
+    let mut drawn: Vec<(usize, BulkCase)> = Vec::with_capacity(failures.len());
+    for (n, failure) in failures.iter().enumerate() {
+        let item = &items[failure.item];
+        let story = &stories[family_of[n]];
+        let family = story.family;
+        let mechanism = &failure.mechanism;
+        let (year, month, day) = (failure.year, failure.month, failure.day);
+        let person = format!(
+            "{}{}{}",
+            names.surnames[rng.random_range(0..names.surnames.len())],
+            names.given[rng.random_range(0..names.given.len())],
+            names.given[rng.random_range(0..names.given.len())]
+        );
+        let phone = mobile(&mut rng);
+        let email = format!(
+            "m{:06}@plant-mail.example.cn",
+            rng.random_range(0..1_000_000)
+        );
+        let road = format!(
+            "{}{}号",
+            names.roads[rng.random_range(0..names.roads.len())],
+            rng.random_range(1..300)
+        );
+        let temp = item
+            .temperature_c
+            .map_or("—".to_owned(), |t| format!("{t:.0}"));
+        let chloride = item
+            .chloride_mg_l
+            .map_or("—".to_owned(), |c| format!("{c:.0}"));
+        let year_s = year.to_string();
+        let month_s = month.to_string();
+        let org_en = item
+            .org_name_en
+            .clone()
+            .unwrap_or_else(|| item.org_name.clone());
+        let zh = [
+            ("org", item.org_name.as_str()),
+            ("person", person.as_str()),
+            ("phone", phone.as_str()),
+            ("email", email.as_str()),
+            ("road", road.as_str()),
+            ("year", year_s.as_str()),
+            ("month", month_s.as_str()),
+            ("tag", item.tag.as_str()),
+            ("temp", temp.as_str()),
+            ("chloride", chloride.as_str()),
+        ];
+        let mut en = zh;
+        en[0] = ("org", org_en.as_str());
+        let Some(person_org) = people.get(&item.org_id.to_string()) else {
+            continue;
+        };
+        let why_zh: Vec<&str> = story.causes.iter().map(|c| c.zh.as_str()).collect();
+        let why_en: Vec<&str> = story.causes.iter().map(|c| c.en.as_str()).collect();
+        let direct_cause = format!("{}；{}", fill(&family.direct_cause, &zh), why_zh.join("；"));
+        let narrative_zh = format!(
+            "{}事后分析认为：{}。",
+            fill(&family.narrative_zh, &zh),
+            why_zh.join("；")
+        );
+        let narrative_en = format!(
+            "{} The review found that {}.",
+            fill(&family.narrative_en, &en),
+            why_en.join("; ")
+        );
+        drawn.push((
+            family_of[n],
+            BulkCase {
                 org_id: item.org_id,
                 person_id: ticorr_db::decode("id", person_org)?,
                 input: CaseInput {
@@ -315,7 +437,7 @@ pub async fn seed(
                     velocity_m_s: item.velocity_m_s,
                     crevice_present: item.crevice_present,
                     deposits_present: item.deposits_present,
-                    direct_cause: Some(fill(&family.direct_cause, &zh)),
+                    direct_cause: Some(direct_cause),
                     root_causes: family.root_causes.clone(),
                     downtime_days: Some(f64::from(rng.random_range(1..60))),
                     cost_cny: Some(f64::from(rng.random_range(2..300)) * 10_000.0),
@@ -328,8 +450,8 @@ pub async fn seed(
                     ),
                     lessons_zh: Some(family.lessons_zh.clone()),
                     lessons_en: Some(family.lessons_en.clone()),
-                    narrative_zh: Some(fill(&family.narrative_zh, &zh)),
-                    narrative_en: Some(fill(&family.narrative_en, &en)),
+                    narrative_zh: Some(narrative_zh),
+                    narrative_en: Some(narrative_en),
                     reporter: Some(person.clone()),
                     reporter_phone: Some(phone.clone()),
                     site_address: Some(road.clone()),
@@ -352,12 +474,13 @@ pub async fn seed(
                 note: matches!(target(n), Stage::Returned | Stage::Withdrawn).then(|| {
                     "请补充金相检验与整改效果 / please add metallography and the outcome".to_owned()
                 }),
-            });
-        }
+            },
+        ));
     }
     // Oldest first, as they would have been shared.
-    drawn.sort_by_key(|c| c.uploaded_at);
+    drawn.sort_by_key(|(_, c)| c.uploaded_at);
     let count = drawn.len();
+    let (family, drawn): (Vec<usize>, Vec<BulkCase>) = drawn.into_iter().unzip();
     let report = cases
         .bulk(drawn, progress)
         .await
@@ -365,5 +488,6 @@ pub async fn seed(
     Ok(CaseSeedReport {
         cases: count,
         by_stage: report.by_stage,
+        families: report.ids.into_iter().zip(family).collect(),
     })
 }

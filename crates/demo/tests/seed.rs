@@ -954,7 +954,8 @@ async fn seeding_is_deterministic_except_for_the_passwords() {
 /// The demo's failure cases: enough of them, at every stage, drawn where conditions are
 /// harsh, and none of the identifiers planted in an original reaches its publication.
 #[tokio::test(flavor = "multi_thread")]
-async fn demo_cases_fail_where_it_is_harsh_and_publish_without_their_identifiers() {
+async fn demo_cases_fail_where_it_is_harsh_come_in_families_and_publish_without_their_identifiers()
+{
     use std::sync::Arc;
     use ticorr_kernel::{Clock, OrgId};
     use ticorr_platform::policy::Authz;
@@ -969,12 +970,14 @@ async fn demo_cases_fail_where_it_is_harsh_and_publish_without_their_identifiers
     let vault = Vault::load(dir.path(), clock.now()).unwrap();
     let privacy = Privacy::load(&db, dir.path()).await.unwrap();
     let config = ticorr_cases::CasesConfig::default();
+    let shelf = ticorr_cases::SimilarShelf::default();
     let cases = ticorr_cases::Cases {
         db: &db,
         gate: &gate,
         vault: &vault,
         privacy: &privacy,
         config: &config,
+        shelf: &shelf,
     };
     let started = Instant::now();
     let report = ticorr_demo::cases::seed(cases, clock.now(), &|_, _| {})
@@ -997,6 +1000,28 @@ async fn demo_cases_fail_where_it_is_harsh_and_publish_without_their_identifiers
     assert!(
         published * 10 >= report.cases * 8,
         "most cases publish: {report:?}"
+    );
+
+    // The cases come in families (a shared story and specific root cause, like service),
+    // and the similar-case recommender finds a case's family better than text alone, on
+    // families it was not tuned on.
+    assert_eq!(report.families.len(), report.cases);
+    let sizes = report
+        .families
+        .values()
+        .fold(std::collections::BTreeMap::new(), |mut m, f| {
+            *m.entry(*f).or_insert(0usize) += 1;
+            m
+        });
+    assert!(sizes.values().all(|n| (1..=8).contains(n)), "{sizes:?}");
+    assert!(sizes.values().filter(|n| **n >= 2).count() * 2 > sizes.len());
+    let measured = cases.measure_recommender(&report.families).await.unwrap();
+    eprintln!("{measured:#?}");
+    assert!(measured.held_out_families > 50, "{measured:?}");
+    let (hybrid, text) = (measured.shipped_on_held_out, measured.text_only_on_held_out);
+    assert!(
+        hybrid.precision_at_5 > text.precision_at_5 && hybrid.recall_at_10 > text.recall_at_10,
+        "the hybrid ({hybrid:?}) beats text alone ({text:?}) on held-out families"
     );
 
     // Failures where it is harsh: the cases' conditions are hotter and saltier than the

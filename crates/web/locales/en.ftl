@@ -1351,3 +1351,19 @@ case-attribute-industry = industry
 case-attribute-equipment_type = equipment
 case-attribute-grade = grade
 case-attribute-year = year
+
+# Similar cases
+case-similar = Similar cases
+case-similar-intro = Found by a weighted mean of four signals, each from 0 to 1: text relevance of the published texts, closeness of the operating conditions (temperature, chloride, fluoride, pH, velocity; grade, equipment type, industry), the same damage mechanism, and shared root causes. The weights were chosen on labelled case families and measured on others (docs/cases-metrics.md).
+case-similar-none = There is no other published case to compare with yet.
+case-similar-score = Score
+case-similar-signals = text { $text } · conditions { $conditions } · mechanism { $mechanism } · root causes { $causes }
+case-reason-mechanism = same mechanism: { $name }
+case-reason-causes = shared root causes: { $names }
+case-reason-parameter = { $name }: { $this } here, { $that } there
+case-reason-same = same { $name }: { $value }
+case-reason-words = shared words: { $words }
+case-parameter-fluoride_mg_l = fluoride
+case-parameter-velocity_m_s = velocity
+equipment-similar-cases = Cases like this item
+equipment-similar-intro = Published failure cases closest to this item: its operating conditions, grade and type, and the damage mechanisms its risk assessment rates (equal weights). Read them before the next inspection.

@@ -1329,3 +1329,19 @@ case-attribute-industry = 行业
 case-attribute-equipment_type = 设备
 case-attribute-grade = 牌号
 case-attribute-year = 年份
+
+# Similar cases
+case-similar = 相似案例
+case-similar-intro = 按四个信号（各 0 至 1）的加权平均查找：已发布文本的相关度、运行条件的接近程度（温度、氯离子、氟离子、pH、流速；牌号、设备类型、行业）、相同损伤机理、共同根因。权重在带标注的案例族上选定，并在其他案例族上测量（docs/cases-metrics.md）。
+case-similar-none = 目前还没有可供比较的其他已发布案例。
+case-similar-score = 得分
+case-similar-signals = 文本 { $text } · 条件 { $conditions } · 机理 { $mechanism } · 根因 { $causes }
+case-reason-mechanism = 相同损伤机理：{ $name }
+case-reason-causes = 共同根因：{ $names }
+case-reason-parameter = { $name }：本案 { $this }，该案 { $that }
+case-reason-same = 相同{ $name }：{ $value }
+case-reason-words = 共同词语：{ $words }
+case-parameter-fluoride_mg_l = 氟离子
+case-parameter-velocity_m_s = 流速
+equipment-similar-cases = 与本设备相似的案例
+equipment-similar-intro = 与本设备最接近的已发布失效案例：按运行条件、牌号和类型，以及风险评估所评出的损伤机理（等权重）。下次检验前请先阅读。

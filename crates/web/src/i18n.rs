@@ -155,6 +155,15 @@ impl Tr<'_> {
         self.i18n.get(self.lang, key, &[(name, value)])
     }
 
+    /// A message with several text arguments.
+    pub fn tn(&self, key: &str, args: &[(&str, String)]) -> String {
+        let args: Vec<(&str, FluentValue<'_>)> = args
+            .iter()
+            .map(|(n, v)| (*n, FluentValue::from(v.as_str())))
+            .collect();
+        self.i18n.get(self.lang, key, &args)
+    }
+
     /// The label of a vocabulary value, e.g. `("org-kind", "park")` → "园区".
     pub fn label(&self, prefix: &str, value: &str) -> String {
         self.t(&format!("{prefix}-{value}"))

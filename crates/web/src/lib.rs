@@ -67,6 +67,7 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
         search,
         attachments,
         mailer,
+        similar_cases: ticorr_cases::SimilarShelf::default(),
     }))
 }
 

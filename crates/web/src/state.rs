@@ -34,6 +34,8 @@ pub struct Inner {
     pub attachments: Attachments,
     /// Sends notification e-mail (used by the `notify.email` job handler).
     pub mailer: Mailer,
+    /// The failure cases' similar-case index.
+    pub similar_cases: ticorr_cases::SimilarShelf,
 }
 
 impl AppState {
@@ -51,6 +53,7 @@ impl Inner {
             vault: &self.vault,
             privacy: &self.privacy,
             config: &self.config.cases,
+            shelf: &self.similar_cases,
         }
     }
 }

@@ -16,10 +16,12 @@
 pub mod model;
 pub mod publication;
 pub mod search;
+pub mod similar;
 mod store;
 pub mod suggest;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -140,6 +142,33 @@ pub struct Cases<'a> {
     pub vault: &'a Vault,
     pub privacy: &'a Privacy,
     pub config: &'a CasesConfig,
+    /// The similar-case index, kept between calls.
+    pub shelf: &'a SimilarShelf,
+}
+
+/// The similar-case index of the published cases, kept by the application and rebuilt when
+/// a case is published or withdrawn (on any node: the check is against the database).
+#[derive(Debug, Default)]
+pub struct SimilarShelf(std::sync::Mutex<Option<Arc<Shelved>>>);
+
+#[derive(Debug)]
+struct Shelved {
+    fingerprint: String,
+    index: similar::Index,
+    bodies: Vec<Body>,
+}
+
+/// How many similar cases a page or call shows at most.
+pub const SIMILAR_LIMIT: usize = 20;
+
+/// A published case found similar, with why. The parameter reasons are left out for callers
+/// who may not read the details of that case.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SimilarCase {
+    #[serde(flatten)]
+    pub card: CaseCard,
+    pub parts: similar::Parts,
+    pub reasons: Vec<similar::Reason>,
 }
 
 fn record(id: &str, org: OrgId, level: Level) -> Resource {
@@ -1569,6 +1598,219 @@ pub async fn ledger_record(
     }
 }
 
+impl<'a> Cases<'a> {
+    async fn shelved(&self, conn: &mut sqlx::AnyConnection) -> Result<Arc<Shelved>, CasesError> {
+        let fingerprint = store::publications_fingerprint(conn).await?;
+        if let Some(s) = self
+            .shelf
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .filter(|s| s.fingerprint == fingerprint)
+        {
+            return Ok(s.clone());
+        }
+        let bodies = store::all_published(conn)
+            .await?
+            .iter()
+            .map(|r| serde_json::from_str::<Body>(&r.body).map_err(corrupt))
+            .collect::<Result<Vec<_>, _>>()?;
+        let index = similar::Index::new(
+            bodies
+                .iter()
+                .map(|b| similar::Profile::of_published(&b.case))
+                .collect(),
+        );
+        let shelved = Arc::new(Shelved {
+            fingerprint,
+            index,
+            bodies,
+        });
+        *self
+            .shelf
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(shelved.clone());
+        Ok(shelved)
+    }
+
+    /// The published cases most like `query` that the caller may read, best first.
+    async fn matches(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        caller: &Caller,
+        query: &similar::Profile,
+        weights: similar::Weights,
+        n: usize,
+        except: Option<&str>,
+    ) -> Result<Vec<SimilarCase>, CasesError> {
+        let shelved = self.shelved(conn).await?;
+        let n = n.clamp(1, SIMILAR_LIMIT);
+        let found = shelved.index.similar(query, weights, n, |d| {
+            except.is_some_and(|id| shelved.bodies[d].id == id)
+        });
+        let found = self
+            .gate
+            .filter(conn, caller, Action::Read, found, |m| {
+                let b = &shelved.bodies[m.doc];
+                record(&b.id, b.contributor, Level::Public)
+            })
+            .await?;
+        let mut out = Vec::with_capacity(found.len());
+        for m in found {
+            let body = &shelved.bodies[m.doc];
+            let details = self.gate.would_allow(
+                caller,
+                Action::Read,
+                &record(&body.id, body.contributor, Level::Industry),
+            );
+            let reasons = m
+                .reasons
+                .into_iter()
+                .filter(|r| details || !matches!(r, similar::Reason::Parameter { .. }))
+                .collect();
+            let entry = ledger::latest(conn, LEDGER_TYPE, &body.id).await?;
+            out.push(SimilarCase {
+                card: card_of(body, entry),
+                parts: m.parts,
+                reasons,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The published cases most like a published case, for a caller who may read it.
+    pub async fn similar(
+        &self,
+        caller: &Caller,
+        id: &str,
+        n: usize,
+    ) -> Result<Vec<SimilarCase>, CasesError> {
+        let mut conn = self.db.pool().acquire().await?;
+        let (_, body, _) = self.published_row(&mut conn, caller, id).await?;
+        let query = similar::Profile::of_published(&body.case);
+        self.matches(
+            &mut conn,
+            caller,
+            &query,
+            similar::Weights::HYBRID,
+            n,
+            Some(id),
+        )
+        .await
+    }
+
+    /// The published cases most like an equipment item: its conditions and the mechanisms
+    /// its risk assessment rates. The caller has read the item through the equipment module;
+    /// only published cases are compared with it.
+    pub async fn like_item(
+        &self,
+        caller: &Caller,
+        item: &similar::Profile,
+        n: usize,
+    ) -> Result<Vec<SimilarCase>, CasesError> {
+        let mut conn = self.db.pool().acquire().await?;
+        self.matches(&mut conn, caller, item, similar::Weights::ITEM, n, None)
+            .await
+    }
+}
+
+/// How well the similar-case recommender finds the other cases of a case's family, on the
+/// published cases: the weights tuned on the training families, and on the held-out
+/// families the shipped weights, the tuned ones and the text-only baseline.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecommenderReport {
+    /// Published cases in the index, and how many of them carry a family label.
+    pub cases: usize,
+    pub labelled: usize,
+    pub families: usize,
+    pub held_out_families: usize,
+    pub tuned: similar::Weights,
+    pub tuned_on_training: similar::Metrics,
+    pub shipped: similar::Weights,
+    pub shipped_on_held_out: similar::Metrics,
+    pub tuned_on_held_out: similar::Metrics,
+    pub text_only_on_held_out: similar::Metrics,
+    /// The best any ranking could do on the held-out queries.
+    pub ceiling_on_held_out: similar::Metrics,
+}
+
+/// The most training queries the tuning uses (every n-th of them).
+const TUNING_QUERIES: usize = 600;
+
+impl<'a> Cases<'a> {
+    /// Measures the recommender over the published cases against family labels (case id →
+    /// family; the demo's generator writes them). Every fifth family is held out: the
+    /// weights are tuned on the others only, and the figures that matter are those on the
+    /// held-out families. Reads only published (public) cases.
+    pub async fn measure_recommender(
+        &self,
+        families: &BTreeMap<String, usize>,
+    ) -> Result<RecommenderReport, CasesError> {
+        let mut conn = self.db.pool().acquire().await?;
+        let shelved = self.shelved(&mut conn).await?;
+        drop(conn);
+        // Unlabelled cases stay in the index as distractors, each a family of its own.
+        let mut next = families.values().max().map_or(0, |m| m + 1);
+        let mut labelled = 0;
+        let family: Vec<usize> = shelved
+            .bodies
+            .iter()
+            .map(|b| match families.get(&b.id) {
+                Some(f) => {
+                    labelled += 1;
+                    *f
+                }
+                None => {
+                    next += 1;
+                    next
+                }
+            })
+            .collect();
+        let held_out =
+            |d: &usize| families.contains_key(&shelved.bodies[*d].id) && family[*d] % 5 == 4;
+        let all: Vec<usize> = (0..family.len()).collect();
+        let (test, train): (Vec<usize>, Vec<usize>) = all.iter().partition(|d| held_out(d));
+        let train: Vec<usize> = train
+            .into_iter()
+            .filter(|d| families.contains_key(&shelved.bodies[*d].id))
+            .collect();
+        let step = train.len().div_ceil(TUNING_QUERIES).max(1);
+        let train: Vec<usize> = train.into_iter().step_by(step).collect();
+        let (tuned, tuned_on_training) = similar::tune(&shelved.index, &family, &train);
+        let shipped = similar::Weights::HYBRID;
+        let held = similar::evaluate_grid(
+            &shelved.index,
+            &family,
+            &test,
+            &[shipped, tuned, similar::Weights::TEXT_ONLY],
+        );
+        let distinct = |ds: &[usize]| {
+            ds.iter()
+                .map(|d| family[*d])
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+        };
+        Ok(RecommenderReport {
+            cases: family.len(),
+            labelled,
+            families: families
+                .values()
+                .collect::<std::collections::BTreeSet<_>>()
+                .len(),
+            held_out_families: distinct(&test),
+            tuned,
+            tuned_on_training,
+            shipped,
+            shipped_on_held_out: held[0],
+            tuned_on_held_out: held[1],
+            text_only_on_held_out: held[2],
+            ceiling_on_held_out: similar::ceiling(&family, &test),
+        })
+    }
+}
+
 /// A case written in bulk (the demo's synthetic cases, or an import of cases already
 /// reviewed elsewhere): its original, who uploaded it and when, and the stage to bring it to.
 #[derive(Debug, Clone)]
@@ -1585,10 +1827,12 @@ pub struct BulkCase {
     pub note: Option<String>,
 }
 
-/// What a bulk write did: cases by final stage.
+/// What a bulk write did: cases by final stage, and the ids given to the cases, in the
+/// order they were written.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct BulkReport {
     pub by_stage: BTreeMap<String, usize>,
+    pub ids: Vec<String>,
 }
 
 /// A case of a bulk write waiting to be published.
@@ -1638,6 +1882,7 @@ impl<'a> Cases<'a> {
                     CasesError::Fields(e)
                 })?;
             let id = uuid::Uuid::now_v7().to_string();
+            report.ids.push(id.clone());
             let suggestion = suggest::suggest(&valid);
             let mechanism = valid.mechanism.unwrap_or(suggestion.mechanism);
             let root_causes = if valid.root_causes.is_empty() {

@@ -332,6 +332,37 @@ pub async fn published(
         .collect()
 }
 
+/// Every published case not withdrawn, oldest first (the similar-case index).
+pub async fn all_published(conn: &mut AnyConnection) -> Result<Vec<PublicationRow>, sqlx::Error> {
+    sqlx::query(
+        "SELECT case_id, org_id, body, published_at, withdrawn_at FROM case_publications \
+         WHERE withdrawn_at IS NULL ORDER BY published_at, case_id",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(publication_row)
+    .collect()
+}
+
+/// What changes whenever a case is published or withdrawn: the number of publications and
+/// the latest publication and withdrawal times.
+pub async fn publications_fingerprint(conn: &mut AnyConnection) -> Result<String, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n, MAX(published_at) AS p, MAX(withdrawn_at) AS w FROM case_publications",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let n: i64 = row.try_get("n")?;
+    let p: Option<String> = row.try_get("p")?;
+    let w: Option<String> = row.try_get("w")?;
+    Ok(format!(
+        "{n}/{}/{}",
+        p.unwrap_or_default(),
+        w.unwrap_or_default()
+    ))
+}
+
 /// An organisation's cases, most recently changed first.
 pub async fn of_org(conn: &mut AnyConnection, org: OrgId) -> Result<Vec<CaseRow>, sqlx::Error> {
     sqlx::query(sqlx::AssertSqlSafe(format!(

@@ -7,8 +7,9 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use ticorr_cases::{
     Access, AccessInput, AccessRequest, CaseCard, CaseInput, CaseView, ConfirmInput, CurationInput,
-    DecisionInput, FullView, ListFilter, OwnCase, Preview, QueueItem, Stage,
+    DecisionInput, FullView, ListFilter, OwnCase, Preview, QueueItem, SimilarCase, Stage,
 };
+use ticorr_kernel::EquipmentId;
 
 use super::page_schema;
 use crate::auth::{ApiCaller, ApiPerson};
@@ -193,6 +194,72 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<CaseView>, ApiError> {
     Ok(Json(state.cases().get(&caller, &id).await?))
+}
+
+/// How many similar cases to return.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct SimilarParams {
+    /// 1 to 20; 10 when not given.
+    pub limit: Option<usize>,
+}
+
+/// Similar cases, best first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SimilarCases {
+    pub items: Vec<SimilarCase>,
+}
+
+/// The published cases most like this one: a hybrid of text relevance, operating
+/// conditions, mechanism and root causes, each match with its signals and the reasons
+/// (parameters only for callers who may read the details).
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/similar",
+    tag = "cases",
+    operation_id = "similar_cases",
+    params(("id" = String, Path), SimilarParams),
+    responses((status = 200, body = SimilarCases), (status = 404, body = Problem, content_type = "application/problem+json")),
+)]
+pub async fn similar(
+    State(state): State<AppState>,
+    ApiCaller(caller, _): ApiCaller,
+    Path(id): Path<String>,
+    Query(params): Query<SimilarParams>,
+) -> Result<Json<SimilarCases>, ApiError> {
+    let items = state
+        .cases()
+        .similar(&caller, &id, params.limit.unwrap_or(10))
+        .await?;
+    Ok(Json(SimilarCases { items }))
+}
+
+/// The published cases most like an equipment item the caller may read: by its operating
+/// conditions and the damage mechanisms its current risk assessment rates.
+#[utoipa::path(
+    get,
+    path = "/api/v1/equipment/{id}/similar-cases",
+    tag = "cases",
+    operation_id = "cases_like_equipment",
+    params(("id" = EquipmentId, Path), SimilarParams),
+    responses((status = 200, body = SimilarCases), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn like_equipment(
+    State(state): State<AppState>,
+    ApiPerson(caller, _): ApiPerson,
+    Path(id): Path<EquipmentId>,
+    Query(params): Query<SimilarParams>,
+) -> Result<Json<SimilarCases>, ApiError> {
+    let (item, risk) = ticorr_equipment::item_risk(&state.db, &state.gate, &caller, id).await?;
+    let profile = ticorr_cases::similar::Profile::of_item(
+        &item.item,
+        &risk.assessment.probability.mechanisms,
+    );
+    let items = state
+        .cases()
+        .like_item(&caller, &profile, params.limit.unwrap_or(10))
+        .await?;
+    Ok(Json(SimilarCases { items }))
 }
 
 /// The full desensitized record (test data, consequences as bands): for the contributor,

@@ -182,6 +182,8 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(routes!(cases::accesses))
         .routes(routes!(cases::decide))
         .routes(routes!(cases::get))
+        .routes(routes!(cases::similar))
+        .routes(routes!(cases::like_equipment))
         .routes(routes!(cases::preview))
         .routes(routes!(cases::confirm))
         .routes(routes!(cases::curate))

@@ -7,10 +7,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use ticorr_cases::similar::Reason;
 use ticorr_cases::{
     Access, AccessInput, AccessRequest, CaseCard, CaseInput, CaseView, CasesError, ConfirmInput,
     CurationInput, DecisionInput, FullView, ListFilter, Mechanism, OwnCase, Preview, QueueItem,
-    RootCause,
+    RootCause, SimilarCase,
 };
 use ticorr_kernel::PageRequest;
 use ticorr_kernel::equipment::EquipmentType;
@@ -71,6 +72,110 @@ fn grade_label(ctx: &PageCtx, v: &str) -> String {
     } else {
         ctx.t(&format!("case-class-{v}"))
     }
+}
+
+/// A number as a reader writes it: no trailing zeros.
+fn plain(v: f64) -> String {
+    let s = format!("{v:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// A similar case as a page lists it: what it is, its score and its signals, and why it
+/// was found, in words.
+pub struct SimilarRow {
+    pub id: String,
+    pub title: String,
+    pub period: String,
+    pub area: String,
+    pub mechanism: String,
+    pub score: String,
+    pub signals: String,
+    pub reasons: Vec<String>,
+}
+
+fn reason_text(ctx: &PageCtx, r: &Reason) -> String {
+    match r {
+        Reason::Mechanism { mechanism } => ctx.tn(
+            "case-reason-mechanism",
+            &[("name", mechanism_name(ctx.lang, *mechanism))],
+        ),
+        Reason::RootCauses { root_causes } => ctx.tn(
+            "case-reason-causes",
+            &[(
+                "names",
+                root_causes
+                    .iter()
+                    .map(|c| ctx.t(&format!("case-cause-{}", c.as_str())))
+                    .collect::<Vec<_>>()
+                    .join("、"),
+            )],
+        ),
+        Reason::Parameter {
+            parameter,
+            this,
+            that,
+        } => {
+            let (name, unit) = match parameter.as_str() {
+                "temperature_c" => (ctx.t("case-temperature"), " °C"),
+                "chloride_mg_l" => (ctx.t("case-chloride"), " mg/L"),
+                "ph" => ("pH".to_owned(), ""),
+                "fluoride_mg_l" => (ctx.t("case-parameter-fluoride_mg_l"), " mg/L"),
+                other => (ctx.t(&format!("case-parameter-{other}")), " m/s"),
+            };
+            ctx.tn(
+                "case-reason-parameter",
+                &[
+                    ("name", name),
+                    ("this", format!("{}{unit}", plain(*this))),
+                    ("that", format!("{}{unit}", plain(*that))),
+                ],
+            )
+        }
+        Reason::Same { attribute, value } => {
+            let value = match attribute.as_str() {
+                "equipment_type" => equipment_label(ctx, value),
+                "grade" => grade_label(ctx, value),
+                "industry" => super::standards::industry_name(ctx, value),
+                _ => value.clone(),
+            };
+            ctx.tn(
+                "case-reason-same",
+                &[
+                    ("name", ctx.t(&format!("case-attribute-{attribute}"))),
+                    ("value", value),
+                ],
+            )
+        }
+        Reason::Words { words } => ctx.tn("case-reason-words", &[("words", words.join("、"))]),
+    }
+}
+
+/// The rows of a similar-case list.
+pub fn similar_rows(ctx: &PageCtx, found: &[SimilarCase]) -> Vec<SimilarRow> {
+    found
+        .iter()
+        .map(|f| {
+            let card = Card::of(ctx, &f.card);
+            SimilarRow {
+                id: card.id,
+                title: card.title,
+                period: card.period,
+                area: card.area,
+                mechanism: card.mechanism,
+                score: format!("{:.2}", f.parts.score),
+                signals: ctx.tn(
+                    "case-similar-signals",
+                    &[
+                        ("text", format!("{:.2}", f.parts.text)),
+                        ("conditions", format!("{:.2}", f.parts.parameters)),
+                        ("mechanism", format!("{:.2}", f.parts.mechanism)),
+                        ("causes", format!("{:.2}", f.parts.root_causes)),
+                    ],
+                ),
+                reasons: f.reasons.iter().map(|r| reason_text(ctx, r)).collect(),
+            }
+        })
+        .collect()
 }
 
 /// What a card shows, in the page's language.
@@ -184,6 +289,7 @@ struct DetailPage<'a> {
     generalized: Vec<String>,
     narrative: Option<String>,
     lessons: Option<String>,
+    similar: Vec<SimilarRow>,
     done: Option<String>,
     error: Option<String>,
 }
@@ -210,6 +316,10 @@ async fn detail_page(
 ) -> Response {
     match state.cases().get(ctx.caller(), id).await {
         Ok(view) => {
+            let similar = match state.cases().similar(ctx.caller(), id, 8).await {
+                Ok(found) => similar_rows(ctx, &found),
+                Err(e) => return fail(ctx, e).into_response(),
+            };
             let (narrative, lessons) = match &view.details {
                 Some(d) => (
                     pick(ctx.lang, &d.narrative_zh, &d.narrative_en),
@@ -246,6 +356,7 @@ async fn detail_page(
                     view,
                     narrative,
                     lessons,
+                    similar,
                     done,
                     error,
                     ctx,

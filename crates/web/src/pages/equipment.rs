@@ -264,6 +264,8 @@ struct DetailPage<'a> {
     history: Vec<HistoryRow>,
     /// Applicable standard clauses: (all, mandatory, limits exceeded).
     clauses: (usize, usize, usize),
+    /// Published cases most like the item.
+    similar: Vec<super::cases::SimilarRow>,
 }
 
 /// One recorded assessment, as the history table shows it.
@@ -487,6 +489,14 @@ async fn detail_page(
     );
     risk.heading = ctx.t("equipment-risk");
     let history = history_rows(ctx, engine, &item_risk.history);
+    let profile = ticorr_cases::similar::Profile::of_item(
+        &v.item,
+        &item_risk.assessment.probability.mechanisms,
+    );
+    let similar = match state.cases().like_item(ctx.caller(), &profile, 5).await {
+        Ok(found) => super::cases::similar_rows(ctx, &found),
+        Err(e) => return ctx.storage_error(e).into_response(),
+    };
     let clauses = match ticorr_standards::match_view(&state.db, &state.gate, ctx.caller(), &v).await
     {
         Ok(m) => (
@@ -558,6 +568,7 @@ async fn detail_page(
             row,
             may_change,
             risk_inputs,
+            similar,
             notes,
             files,
             risk,

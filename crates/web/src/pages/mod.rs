@@ -324,6 +324,11 @@ impl PageCtx {
         self.tr().t1(key, name, value)
     }
 
+    /// A message with several text arguments.
+    pub fn tn(&self, key: &str, args: &[(&str, String)]) -> String {
+        self.tr().tn(key, args)
+    }
+
     /// The label of a vocabulary value.
     pub fn label(&self, prefix: &str, value: &str) -> String {
         self.tr().label(prefix, value)

@@ -125,7 +125,7 @@ pub struct ClauseView {
 }
 
 /// `2612 Manufacture of inorganic alkalis …`, in the page's language.
-fn industry_name(ctx: &PageCtx, code: &str) -> String {
+pub(super) fn industry_name(ctx: &PageCtx, code: &str) -> String {
     ticorr_platform::refdata::get()
         .industry(code)
         .map(|i| {

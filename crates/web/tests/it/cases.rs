@@ -594,7 +594,139 @@ async fn the_pages_take_a_case_from_the_form_to_a_granted_reader(app: TestApp) {
     assert_eq!(english.status, StatusCode::OK);
 }
 
+async fn similar_cases_come_from_published_ones_and_say_why(app: TestApp) {
+    use crate::pages::cookie;
+    let contributor_org = app.org(OrgKind::Enterprise, &[]).await;
+    let contributor = app.person(contributor_org, Role::Admin).await;
+    let reader_org = app.org(OrgKind::Enterprise, &[]).await;
+    let reader = app.person(reader_org, Role::Admin).await;
+    let stranger = app
+        .person(app.org(OrgKind::Enterprise, &[]).await, Role::Admin)
+        .await;
+    let curator = app
+        .person(app.org(OrgKind::Operator, &[]).await, Role::Member)
+        .await;
+    let (name, uscc) = org_name(&app, contributor_org).await;
+    // Five hot-brine cases and five in cool, dilute water; one more stays a draft.
+    let mut hot = Vec::new();
+    for n in 0..10 {
+        let mut body = planted_case(&name, &uscc, n);
+        if n >= 5 {
+            body["temperature_c"] = json!(35.0);
+            body["chloride_mg_l"] = json!(300.0);
+            body["lessons_zh"] = json!("循环冷却水系统应保持流速并定期清洗。");
+        }
+        let id = upload(&app, &contributor, &body).await;
+        confirm(&app, &contributor, &id).await;
+        publish(&app, &curator, &id).await;
+        if n < 5 {
+            hot.push(id);
+        }
+    }
+    let draft = upload(&app, &contributor, &planted_case(&name, &uscc, 99)).await;
+    for id in &hot {
+        assert_eq!(stage_of(&app, id).await, "published");
+    }
+
+    // The four other hot cases come first; the case itself and the draft never.
+    let path = format!("/api/v1/cases/{}/similar?limit=20", hot[0]);
+    let seen = app.get(&path, Some(&reader.token)).await;
+    assert_eq!(seen.status, StatusCode::OK, "{}", seen.text());
+    let seen = seen.json();
+    let ids: Vec<&str> = seen["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 9, "{ids:?}");
+    assert!(!ids.contains(&hot[0].as_str()) && !ids.contains(&draft.as_str()));
+    let mut top: Vec<&str> = ids[..4].to_vec();
+    top.sort_unstable();
+    let mut others: Vec<&str> = hot[1..].iter().map(String::as_str).collect();
+    others.sort_unstable();
+    assert_eq!(top, others);
+    // Each says why: the mechanism, and for a registered reader the close temperature.
+    let first = &seen["items"][0];
+    let kinds: Vec<&str> = first["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"mechanism") && kinds.contains(&"parameter"),
+        "{kinds:?}"
+    );
+    assert!(
+        first["parts"]["score"].as_f64().unwrap()
+            > seen["items"][8]["parts"]["score"].as_f64().unwrap()
+    );
+    assert_clean(&seen, &[&name, &uscc]);
+    // Without an account: the same cases, but no parameter (a detail) among the reasons.
+    let public = app.get(&path, None).await.json();
+    assert_eq!(public["items"].as_array().unwrap().len(), 9);
+    assert!(!public.to_string().contains("\"parameter\""));
+    // An unpublished case has no similar cases for anyone but a 404.
+    let r = app
+        .get(
+            &format!("/api/v1/cases/{draft}/similar"),
+            Some(&reader.token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // An item in hot brine finds the hot cases first; another enterprise cannot ask for it.
+    let item = app
+        .post_json(
+            "/api/v1/equipment",
+            Some(&reader.token),
+            &json!({"tag": "E-7", "name": "E-7 板式换热器", "equipment_type": "plate_heat_exchanger",
+                    "grade": "Gr2", "level": "private", "temperature_c": 90, "chloride_mg_l": 20000,
+                    "ph": 3, "crevice_present": true}),
+        )
+        .await;
+    assert_eq!(item.status, StatusCode::CREATED, "{}", item.text());
+    let item = item.json()["id"].as_str().unwrap().to_owned();
+    let like = app
+        .get(
+            &format!("/api/v1/equipment/{item}/similar-cases?limit=5"),
+            Some(&reader.token),
+        )
+        .await;
+    assert_eq!(like.status, StatusCode::OK, "{}", like.text());
+    let like = like.json();
+    for i in like["items"].as_array().unwrap() {
+        assert!(hot.contains(&i["id"].as_str().unwrap().to_owned()), "{i}");
+    }
+    assert_eq!(like["items"].as_array().unwrap().len(), 5);
+    let r = app
+        .get(
+            &format!("/api/v1/equipment/{item}/similar-cases"),
+            Some(&stranger.token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // The pages show them.
+    let page = app
+        .get_with_cookies(&format!("/cases/{}", hot[0]), &cookie(&reader))
+        .await
+        .text();
+    assert!(page.contains("id=\"similar-list\""));
+    let page = app
+        .get_with_cookies(&format!("/equipment/{item}"), &cookie(&reader))
+        .await
+        .text();
+    assert!(page.contains("id=\"equipment-similar-cases\""));
+    assert!(
+        page.contains(&format!("/cases/{}", hot[1]))
+            || hot.iter().any(|h| page.contains(h.as_str()))
+    );
+}
+
 ticorr_test_support::on_both_engines!(
+    similar_cases_come_from_published_ones_and_say_why,
     a_case_goes_from_upload_to_a_granted_read,
     a_curator_sends_a_case_back_and_withdraws_a_published_one,
     the_pages_take_a_case_from_the_form_to_a_granted_reader,
