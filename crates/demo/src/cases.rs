@@ -60,7 +60,7 @@ struct Causes {
     causes: BTreeMap<String, Vec<Bilingual>>,
 }
 
-#[derive(Deserialize, Clone)]
+#[derive(Deserialize)]
 struct Bilingual {
     zh: String,
     en: String,

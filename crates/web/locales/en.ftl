@@ -1354,7 +1354,7 @@ case-attribute-year = year
 
 # Similar cases
 case-similar = Similar cases
-case-similar-intro = Found by a weighted mean of four signals, each from 0 to 1: text relevance of the published texts, closeness of the operating conditions (temperature, chloride, fluoride, pH, velocity; grade, equipment type, industry), the same damage mechanism, and shared root causes. The weights were chosen on labelled case families and measured on others (docs/cases-metrics.md).
+case-similar-intro = Score = { $text } × text relevance of the published texts + { $conditions } × closeness of the operating conditions (temperature, chloride, fluoride, pH, velocity; grade, equipment type, industry) + { $mechanism } × same damage mechanism + { $causes } × shared root causes, each signal from 0 to 1. The weights were chosen on labelled case families and measured on others (docs/cases-metrics.md).
 case-similar-none = There is no other published case to compare with yet.
 case-similar-score = Score
 case-similar-signals = text { $text } · conditions { $conditions } · mechanism { $mechanism } · root causes { $causes }

@@ -1332,7 +1332,7 @@ case-attribute-year = 年份
 
 # Similar cases
 case-similar = 相似案例
-case-similar-intro = 按四个信号（各 0 至 1）的加权平均查找：已发布文本的相关度、运行条件的接近程度（温度、氯离子、氟离子、pH、流速；牌号、设备类型、行业）、相同损伤机理、共同根因。权重在带标注的案例族上选定，并在其他案例族上测量（docs/cases-metrics.md）。
+case-similar-intro = 得分 = { $text } × 已发布文本的相关度 + { $conditions } × 运行条件的接近程度（温度、氯离子、氟离子、pH、流速；牌号、设备类型、行业）+ { $mechanism } × 相同损伤机理 + { $causes } × 共同根因，每个信号在 0 至 1 之间。权重在带标注的案例族上选定，并在其他案例族上测量（docs/cases-metrics.md）。
 case-similar-none = 目前还没有可供比较的其他已发布案例。
 case-similar-score = 得分
 case-similar-signals = 文本 { $text } · 条件 { $conditions } · 机理 { $mechanism } · 根因 { $causes }

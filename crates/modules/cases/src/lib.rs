@@ -532,37 +532,9 @@ impl<'a> Cases<'a> {
                 return Err(CasesError::Fields(e));
             }
         }
-        let suggestion = suggest::suggest(&valid);
-        let mechanism = valid.mechanism.unwrap_or(suggestion.mechanism);
-        let root_causes = if valid.root_causes.is_empty() {
-            suggestion.root_causes.clone()
-        } else {
-            valid.root_causes.clone()
-        };
-        // Store the original with the region and industry it was validated with.
-        let mut stored = valid.input.clone();
-        stored.region_code = Some(valid.region_code.clone());
-        stored.industry_code = Some(valid.industry_code.clone());
-        let plain = serde_json::to_string(&stored).map_err(corrupt)?;
-        let sealed = self
-            .vault
-            .seal(&mut tx, actor.org_id, &sealed_context(&id), &plain, now)
+        let (mechanism, _) = self
+            .write_original(&mut tx, &id, actor.org_id, actor.person_id, &valid, now)
             .await?;
-        store::insert(
-            &mut tx,
-            &store::NewCase {
-                id: &id,
-                org_id: actor.org_id,
-                created_by: actor.person_id,
-                original: &sealed,
-                mechanism: mechanism.as_str(),
-                root_causes: &serde_json::to_string(&root_causes).map_err(corrupt)?,
-                suggestion: &serde_json::to_string(&suggestion).map_err(corrupt)?,
-                now,
-            },
-        )
-        .await?;
-        store::event(&mut tx, &id, Some(actor.person_id), "uploaded", None, now).await?;
         tx.commit().await?;
         Ok(OwnCase {
             id,
@@ -580,6 +552,52 @@ impl<'a> Cases<'a> {
             created_at: now,
             updated_at: now,
         })
+    }
+
+    /// Stores a validated case as uploaded: the original (with the region and industry it
+    /// was validated with) sealed with the organisation's data key, the classification
+    /// (the contributor's, else the suggested one) and the upload event. Returns the
+    /// mechanism and root causes it was filed under.
+    async fn write_original(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        id: &str,
+        org: OrgId,
+        person: PersonId,
+        valid: &model::ValidCase,
+        at: Timestamp,
+    ) -> Result<(Mechanism, Vec<RootCause>), CasesError> {
+        let suggestion = suggest::suggest(valid);
+        let mechanism = valid.mechanism.unwrap_or(suggestion.mechanism);
+        let root_causes = if valid.root_causes.is_empty() {
+            suggestion.root_causes.clone()
+        } else {
+            valid.root_causes.clone()
+        };
+        let mut stored = valid.input.clone();
+        stored.region_code = Some(valid.region_code.clone());
+        stored.industry_code = Some(valid.industry_code.clone());
+        let plain = serde_json::to_string(&stored).map_err(corrupt)?;
+        let sealed = self
+            .vault
+            .seal(&mut *conn, org, &sealed_context(id), &plain, at)
+            .await?;
+        store::insert(
+            &mut *conn,
+            &store::NewCase {
+                id,
+                org_id: org,
+                created_by: person,
+                original: &sealed,
+                mechanism: mechanism.as_str(),
+                root_causes: &serde_json::to_string(&root_causes).map_err(corrupt)?,
+                suggestion: &serde_json::to_string(&suggestion).map_err(corrupt)?,
+                now: at,
+            },
+        )
+        .await?;
+        store::event(&mut *conn, id, Some(person), "uploaded", None, at).await?;
+        Ok((mechanism, root_causes))
     }
 
     async fn own_case(
@@ -1883,36 +1901,9 @@ impl<'a> Cases<'a> {
                 })?;
             let id = uuid::Uuid::now_v7().to_string();
             report.ids.push(id.clone());
-            let suggestion = suggest::suggest(&valid);
-            let mechanism = valid.mechanism.unwrap_or(suggestion.mechanism);
-            let root_causes = if valid.root_causes.is_empty() {
-                suggestion.root_causes.clone()
-            } else {
-                valid.root_causes.clone()
-            };
-            let mut stored = valid.input.clone();
-            stored.region_code = Some(valid.region_code.clone());
-            stored.industry_code = Some(valid.industry_code.clone());
-            let plain = serde_json::to_string(&stored).map_err(corrupt)?;
-            let sealed = self
-                .vault
-                .seal(&mut tx, case.org_id, &sealed_context(&id), &plain, at)
+            let (mechanism, root_causes) = self
+                .write_original(&mut tx, &id, case.org_id, case.person_id, &valid, at)
                 .await?;
-            store::insert(
-                &mut tx,
-                &store::NewCase {
-                    id: &id,
-                    org_id: case.org_id,
-                    created_by: case.person_id,
-                    original: &sealed,
-                    mechanism: mechanism.as_str(),
-                    root_causes: &serde_json::to_string(&root_causes).map_err(corrupt)?,
-                    suggestion: &serde_json::to_string(&suggestion).map_err(corrupt)?,
-                    now: at,
-                },
-            )
-            .await?;
-            store::event(&mut tx, &id, Some(case.person_id), "uploaded", None, at).await?;
             if case.target == Stage::Draft {
                 *report.by_stage.entry("draft".into()).or_default() += 1;
                 continue;

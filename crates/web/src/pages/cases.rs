@@ -290,6 +290,8 @@ struct DetailPage<'a> {
     narrative: Option<String>,
     lessons: Option<String>,
     similar: Vec<SimilarRow>,
+    /// How the similar cases' score is made, with the weights in use.
+    similar_intro: String,
     done: Option<String>,
     error: Option<String>,
 }
@@ -357,6 +359,18 @@ async fn detail_page(
                     narrative,
                     lessons,
                     similar,
+                    similar_intro: {
+                        let w = ticorr_cases::similar::Weights::HYBRID;
+                        ctx.tn(
+                            "case-similar-intro",
+                            &[
+                                ("text", plain(w.text)),
+                                ("conditions", plain(w.parameters)),
+                                ("mechanism", plain(w.mechanism)),
+                                ("causes", plain(w.root_causes)),
+                            ],
+                        )
+                    },
                     done,
                     error,
                     ctx,
