@@ -34,5 +34,5 @@ pub use condition::{Comparison, Condition, Op, Truth};
 pub use consequence::{Choice, Consequence, ConsequenceInputs, ConsequenceScheme};
 pub use inputs::{Bounds, InputError, InputSpec, Inputs, Kind, Value};
 pub use ruleset::{
-    Adjust, Cof, Mechanism, Provenance, Rule, RuleSet, RuleSetError, Susceptibility,
+    Adjust, Cof, Mechanism, PofBands, Provenance, Rule, RuleSet, RuleSetError, Susceptibility,
 };

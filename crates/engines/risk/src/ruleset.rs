@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use sha2::{Digest as _, Sha256};
 
@@ -11,7 +11,19 @@ use crate::condition::{Condition, Op};
 use crate::inputs::{InputSpec, Kind};
 
 /// The five susceptibility levels, lowest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Susceptibility {
     None,
@@ -164,6 +176,9 @@ pub struct RuleSet {
     pub grade_families: BTreeMap<String, Vec<String>>,
     /// POF category (1–5) of each susceptibility.
     pub pof_of: BTreeMap<Susceptibility, u8>,
+    /// The general POF categories as yearly probabilities, lowest first, and how far the
+    /// file verified them; what a learned probability is placed against.
+    pub pof_bands: PofBands,
     /// The risk categories, lowest first (Low, Medium, Medium High, High).
     pub categories: Vec<String>,
     /// Index into `categories` of each (POF category, COF category) cell.
@@ -173,6 +188,28 @@ pub struct RuleSet {
     pub sources: BTreeMap<String, String>,
     /// The exchanger-bundle financial COF bands.
     pub financial: Option<FinancialBands>,
+}
+
+/// The general probability-of-failure categories by yearly probability.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PofBands {
+    /// The upper bound (inclusive) of categories 1 to 4; category 5 is everything above.
+    pub upper_per_year: [f64; 4],
+    /// `verified` or `unverified`, as the file says.
+    pub verification: String,
+    /// Where the bands come from, as the file says.
+    pub basis: String,
+}
+
+impl PofBands {
+    /// The category (1–5) of a yearly probability.
+    pub fn category(&self, per_year: f64) -> u8 {
+        1 + self
+            .upper_per_year
+            .iter()
+            .filter(|u| per_year > **u)
+            .count() as u8
+    }
 }
 
 /// Consequence categories by the cost of a failure.
@@ -378,6 +415,7 @@ impl RuleSet {
         }
 
         let pof_of = read_pof_map(&doc, &mut check);
+        let pof_bands = read_pof_bands(&doc, &mut check);
         let categories = strings(doc.pointer("/risk_categories/values"));
         if categories.len() != 4 {
             check.fail("risk_categories.values: four categories, lowest first");
@@ -399,6 +437,7 @@ impl RuleSet {
             mechanisms,
             grade_families,
             pof_of,
+            pof_bands,
             categories,
             matrix,
             water_curve,
@@ -745,6 +784,46 @@ fn read_financial(doc: &Json, check: &mut Check) -> Option<FinancialBands> {
         basis: str_at(table, "basis").unwrap_or_default().to_owned(),
         verification: str_at(table, "verification").unwrap_or_default().to_owned(),
     })
+}
+
+fn read_pof_bands(doc: &Json, check: &mut Check) -> PofBands {
+    let at = "probability_of_failure.general_categories";
+    let general = doc.pointer("/probability_of_failure/general_categories");
+    let mut upper = [0.0; 4];
+    let categories = general
+        .and_then(|g| g.get("categories"))
+        .and_then(Json::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for (i, u) in upper.iter_mut().enumerate() {
+        match categories
+            .get(i)
+            .and_then(|c| c.pointer("/pof_per_year/max_incl"))
+            .and_then(Json::as_f64)
+        {
+            Some(v) if v > 0.0 => *u = v,
+            _ => check.fail(format!(
+                "{at}.categories[{i}].pof_per_year.max_incl: a yearly probability above 0"
+            )),
+        }
+    }
+    if categories.len() != 5 || upper.windows(2).any(|w| w[0] >= w[1]) {
+        check.fail(format!(
+            "{at}.categories: five categories with rising yearly probabilities"
+        ));
+    }
+    PofBands {
+        upper_per_year: upper,
+        verification: str_at_or(general, "verification", "unverified"),
+        basis: str_at_or(general, "basis", ""),
+    }
+}
+
+fn str_at_or(v: Option<&Json>, key: &str, or: &str) -> String {
+    v.and_then(|v| v.get(key))
+        .and_then(Json::as_str)
+        .unwrap_or(or)
+        .to_owned()
 }
 
 fn read_pof_map(doc: &Json, check: &mut Check) -> BTreeMap<Susceptibility, u8> {

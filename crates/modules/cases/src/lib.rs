@@ -13,6 +13,7 @@
 //! This file is the module's public service API; every read and write asks the platform's
 //! [`Gate`].
 
+pub mod learned;
 pub mod model;
 pub mod publication;
 pub mod search;
