@@ -409,3 +409,25 @@ test('a published case lists similar cases with their reasons, and an item lists
   assert.ok((await like.first().locator('ul.reasons li').count()) >= 1);
   await closeAll(page);
 });
+
+test('an item shows the learned model’s estimate, and the model page explains its version', async () => {
+  const page = await pageAs('enterprise');
+  await page.goto(`${demo.base}/equipment`);
+  const items = await page.locator('main a[href^="/equipment/"]').evaluateAll(
+    (as) => as.map((a) => a.getAttribute('href')).filter((h) => /^\/equipment\/[0-9a-f-]{36}$/.test(h)),
+  );
+  await page.goto(`${demo.base}${items[0]}`);
+  const rows = page.locator('#learned-risk tbody tr');
+  assert.ok((await rows.count()) >= 1, 'the item has learned figures');
+  assert.match(await page.textContent('#equipment-learned-risk'), /估算值|Estimate/, 'marked as an estimate');
+  await Promise.all([page.waitForURL(/\/risk-models\/1$/), page.click('#learned-model-link')]);
+  assert.ok((await page.locator('#model-quality tbody tr').count()) >= 5, 'AUC per modelled mechanism');
+  assert.ok((await page.locator('table.model-calibration').count()) >= 5, 'a calibration table each');
+  assert.ok(await page.isVisible('#model-ledger a'), 'the version is anchored');
+  await page.goto(`${demo.base}/risk-models`);
+  assert.equal(await page.locator('#model-train').count(), 0, 'only the operator trains');
+  await page.goto(`${demo.base}/cases/access`);
+  assert.ok((await page.locator('#access-incoming tr[data-request]').count()) >= 3, 'applications for its cases');
+  assert.ok((await page.locator('#access-mine tbody tr').count()) >= 2, 'its own applications');
+  await closeAll(page);
+});

@@ -91,5 +91,73 @@ async fn evaluate(cfg: Config) -> anyhow::Result<()> {
         metrics(&r.ceiling_on_held_out)
     );
     println!("  measured in {:.1} s", started.elapsed().as_secs_f64());
+
+    let started = std::time::Instant::now();
+    let platform = ticorr_platform::Caller {
+        principal: ticorr_platform::Principal::Platform,
+        ip: None,
+    };
+    let fitted = ticorr_cases::risk_models::measure(&db, &gate, &platform, cfg.cases.model).await?;
+    print_model(&fitted);
+    println!("  measured in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
+}
+
+fn print_model(f: &ticorr_cases::learned::Fitted) {
+    let s = &f.settings;
+    println!();
+    println!("Learned risk model, on the registry and the published cases");
+    println!(
+        "  {} items, {} published cases of {}–{}; logistic regression (L2 {}), {} stratified folds",
+        f.items, f.cases, f.first_year, f.last_year, s.alpha, s.folds
+    );
+    println!("  cross-validated AUC of the model against the rule file's susceptibility alone:");
+    for m in &f.mechanisms {
+        println!(
+            "    {:<28} {:>5} cases   model {:.3}   rule file {:.3}",
+            m.mechanism.as_str(),
+            m.cases,
+            m.cv_auc,
+            m.rule_auc
+        );
+    }
+    for sk in &f.skipped {
+        println!(
+            "    {:<28} {:>5} cases   no model: {}",
+            sk.mechanism.as_str(),
+            sk.cases,
+            sk.reason
+        );
+    }
+    println!(
+        "  calibration (held-out predictions in tenths: mean predicted → observed share of cases):"
+    );
+    for m in &f.mechanisms {
+        let bins: Vec<String> = m
+            .calibration
+            .iter()
+            .map(|b| format!("{:.3}→{:.3}", b.predicted, b.observed))
+            .collect();
+        println!("    {:<28} {}", m.mechanism.as_str(), bins.join(" "));
+    }
+    println!(
+        "  by screening level (items, cases, observed and model cases per item-year, screening → learned POF category; bands {}):",
+        f.bands_verification
+    );
+    for m in &f.mechanisms {
+        println!("    {}", m.mechanism.as_str());
+        for l in m.levels.iter().filter(|l| l.items > 0 || l.cases > 0) {
+            let rate = |x: Option<f64>| x.map_or("—".to_owned(), |x| format!("{x:.4}"));
+            println!(
+                "      {:<10} {:>6} items {:>5} cases   observed {:>7}   model {:>7}   category {} → {}",
+                l.susceptibility.as_str(),
+                l.items,
+                l.cases,
+                rate(l.observed_per_year),
+                rate(l.predicted_per_year),
+                l.screening_category,
+                l.learned_category.map_or("—".to_owned(), |c| c.to_string())
+            );
+        }
+    }
 }

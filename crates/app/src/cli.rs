@@ -28,8 +28,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum CasesCommand {
     /// Measure the similar-case recommender on the demo's case families (precision@5 and
-    /// recall@10 on held-out families against a text-only baseline). Run `ticorr demo` on
-    /// the same data directory first.
+    /// recall@10 on held-out families against a text-only baseline), and the learned risk
+    /// model (cross-validated AUC against the rule file alone, calibration, and the yearly
+    /// frequency per screening level). Run `ticorr demo` on the same data directory first.
     Evaluate,
 }
 

@@ -156,8 +156,13 @@ pub async fn run(mut cfg: Config, port: u16) -> anyhow::Result<()> {
             bar.set_length(total);
             bar.set_position(done);
         };
+        let featured = accounts
+            .iter()
+            .find(|a| a.kind == "enterprise")
+            .and_then(|a| a.organization_id.parse().ok());
         let report =
-            ticorr_demo::cases::seed(state.cases(), state.gate.clock().now(), &progress).await?;
+            ticorr_demo::cases::seed(state.cases(), state.gate.clock().now(), featured, &progress)
+                .await?;
         bar.finish_and_clear();
         // The family of every case, for `ticorr cases evaluate`.
         let families_file = cfg.data_dir.join(crate::cases::FAMILIES_FILE);
@@ -174,6 +179,36 @@ pub async fn run(mut cfg: Config, port: u16) -> anyhow::Result<()> {
             stages.join(" · "),
             started.elapsed().as_secs_f64()
         );
+        // Applications for full records around the demo enterprise's login.
+        if let Some(org) = featured {
+            let r = ticorr_demo::cases::seed_access(state.cases(), org).await?;
+            println!(
+                "Applications for full records: {} ({} granted and read, {} refused).",
+                r.requests, r.granted, r.refused
+            );
+        }
+    }
+    // The first version of the learned risk model, as the weekly job would make it.
+    let platform = ticorr_platform::Caller {
+        principal: ticorr_platform::Principal::Platform,
+        ip: None,
+    };
+    let started = Instant::now();
+    match ticorr_cases::risk_models::train(
+        &state.db,
+        &state.gate,
+        &platform,
+        state.config.cases.model,
+        false,
+        None,
+    )
+    .await?
+    {
+        ticorr_cases::risk_models::Trained::New(v) => println!(
+            "Learned risk model v{v} trained in {:.1} s.",
+            started.elapsed().as_secs_f64()
+        ),
+        ticorr_cases::risk_models::Trained::Unchanged(_) => {}
     }
     let log_key = state.ledger.verifier_key().to_string();
     let maildir = state.mailer.maildir().map(|p| p.join("new"));

@@ -53,6 +53,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(17, "0017_supplementary_clauses"),
     migration!(18, "0018_draft_revision"),
     migration!(19, "0019_cases"),
+    migration!(20, "0020_risk_models"),
 ];
 
 /// What a run of the migrations did.

@@ -26,6 +26,7 @@ use serde::Deserialize;
 use sqlx::Row;
 use ticorr_cases::{BulkCase, CaseInput, Cases, Stage};
 use ticorr_kernel::{OrgId, PersonId, Timestamp};
+use ticorr_platform::{Caller, Principal, Via};
 
 use crate::SeedError;
 
@@ -214,6 +215,7 @@ fn target(n: usize) -> Stage {
 pub async fn seed(
     cases: Cases<'_>,
     now: Timestamp,
+    featured: Option<OrgId>,
     progress: &(dyn Fn(u64, u64) + Send + Sync),
 ) -> Result<CaseSeedReport, SeedError> {
     let templates: Templates = serde_json::from_str(include_str!("../data/case_templates.json"))
@@ -251,7 +253,11 @@ pub async fn seed(
         pass += 1;
         for (i, item) in items.iter().enumerate() {
             let worst = item.rated.iter().map(|(_, r)| *r).max().unwrap_or(0);
-            let chance = [0.004, 0.03, 0.12, 0.35, 0.6][worst as usize];
+            let mut chance: f64 = [0.004, 0.03, 0.12, 0.35, 0.6][worst as usize];
+            // The demo enterprise's login shows its own record of failures.
+            if pass == 1 && featured == Some(item.org_id) {
+                chance = chance.max(0.5);
+            }
             if !rng.random_bool(chance) {
                 continue;
             }
@@ -490,4 +496,158 @@ pub async fn seed(
         by_stage: report.by_stage,
         families: report.ids.into_iter().zip(family).collect(),
     })
+}
+
+/// What [`seed_access`] wrote.
+#[derive(Debug, Default)]
+pub struct AccessSeedReport {
+    pub requests: usize,
+    pub granted: usize,
+    pub refused: usize,
+    pub reads: usize,
+}
+
+/// Purposes other organisations give when they apply for a full record.
+const PURPOSES: [&str; 4] = [
+    "我厂同类钛板式换热器即将大修，需参考检测数据制定检验方案。",
+    "Comparing the hydrogen content and wall loss with our own condenser tubes before retubing.",
+    "用于本单位钛设备选材评审，核对缝隙腐蚀的温度与氯离子条件。",
+    "Preparing a training module on crevice corrosion for our maintenance engineers.",
+];
+
+async fn caller_of(db: &ticorr_db::Db, person: PersonId) -> Result<Caller, SeedError> {
+    let mut conn = db.pool().acquire().await?;
+    let actor = ticorr_platform::identity::principal::load_actor(&mut conn, person, Via::System)
+        .await?
+        .ok_or_else(|| SeedError::Data(format!("person {person} is missing")))?;
+    Ok(Caller {
+        principal: Principal::Person(Box::new(actor)),
+        ip: None,
+    })
+}
+
+/// Applications for full records around the demo enterprise `org`, so that its access page
+/// has content on the first visit: other enterprises apply for three of its published
+/// cases (one waits for its decision, one is granted and read, one refused), and it applies
+/// for two cases of others (one granted by the operator and read, one waiting). Everything
+/// goes through the module's own calls, as the pages would do it.
+pub async fn seed_access(cases: Cases<'_>, org: OrgId) -> Result<AccessSeedReport, SeedError> {
+    let db = cases.db;
+    let fail =
+        |e: ticorr_cases::CasesError| SeedError::Lifecycle(format!("demo applications: {e}"));
+    let first_person = |org: String| async move {
+        let id: Option<String> =
+            sqlx::query_scalar("SELECT MIN(id) FROM people WHERE org_id = $1 AND role = 'admin'")
+                .bind(org)
+                .fetch_one(db.pool())
+                .await?;
+        id.map(|i| ticorr_db::decode::<PersonId>("id", &i))
+            .transpose()
+            .map_err(SeedError::from)
+    };
+    let Some(own) = first_person(org.to_string()).await? else {
+        return Ok(AccessSeedReport::default());
+    };
+    let operator: Option<String> = sqlx::query_scalar(
+        "SELECT MIN(p.id) FROM people p JOIN organizations o ON o.id = p.org_id WHERE o.kind = 'operator'",
+    )
+    .fetch_one(db.pool())
+    .await?;
+    let Some(operator) = operator
+        .map(|i| ticorr_db::decode::<PersonId>("id", &i))
+        .transpose()?
+    else {
+        return Ok(AccessSeedReport::default());
+    };
+    let published = |mine: bool| async move {
+        let sql = if mine {
+            "SELECT case_id FROM case_publications WHERE org_id = $1 AND withdrawn_at IS NULL ORDER BY case_id LIMIT 3"
+        } else {
+            "SELECT case_id FROM case_publications WHERE org_id <> $1 AND withdrawn_at IS NULL ORDER BY case_id LIMIT 2"
+        };
+        sqlx::query_scalar::<_, String>(sql)
+            .bind(org.to_string())
+            .fetch_all(db.pool())
+            .await
+    };
+    // Applicants: admins of other verified enterprises.
+    let others: Vec<String> = sqlx::query_scalar(
+        "SELECT MIN(p.id) FROM people p JOIN organizations o ON o.id = p.org_id \
+         WHERE o.kind = 'enterprise' AND o.status = 'verified' AND o.id <> $1 AND p.role = 'admin' \
+         GROUP BY o.id ORDER BY o.id LIMIT 3",
+    )
+    .bind(org.to_string())
+    .fetch_all(db.pool())
+    .await?;
+    let mut report = AccessSeedReport::default();
+    let own_caller = caller_of(db, own).await?;
+    let operator_caller = caller_of(db, operator).await?;
+    let decide = |grant: bool, note: Option<&str>| ticorr_cases::DecisionInput {
+        grant,
+        days: None,
+        note: note.map(str::to_owned),
+    };
+    for (n, (case, applicant)) in published(true).await?.iter().zip(&others).enumerate() {
+        let applicant = caller_of(db, ticorr_db::decode("id", applicant)?).await?;
+        let request = cases
+            .request_access(
+                &applicant,
+                case,
+                &ticorr_cases::AccessInput {
+                    purpose: PURPOSES[n % PURPOSES.len()].to_owned(),
+                },
+            )
+            .await
+            .map_err(fail)?;
+        report.requests += 1;
+        match n {
+            0 => {}
+            1 => {
+                cases
+                    .decide(&own_caller, &request.id, &decide(true, None))
+                    .await
+                    .map_err(fail)?;
+                cases.full(&applicant, case).await.map_err(fail)?;
+                report.granted += 1;
+                report.reads += 1;
+            }
+            _ => {
+                cases
+                    .decide(
+                        &own_caller,
+                        &request.id,
+                        &decide(
+                            false,
+                            Some("该案例涉及尚未结案的质量争议，暂不提供完整记录。"),
+                        ),
+                    )
+                    .await
+                    .map_err(fail)?;
+                report.refused += 1;
+            }
+        }
+    }
+    for (n, case) in published(false).await?.iter().enumerate() {
+        let request = cases
+            .request_access(
+                &own_caller,
+                case,
+                &ticorr_cases::AccessInput {
+                    purpose: PURPOSES[(n + 3) % PURPOSES.len()].to_owned(),
+                },
+            )
+            .await
+            .map_err(fail)?;
+        report.requests += 1;
+        if n == 0 {
+            cases
+                .decide(&operator_caller, &request.id, &decide(true, None))
+                .await
+                .map_err(fail)?;
+            cases.full(&own_caller, case).await.map_err(fail)?;
+            report.granted += 1;
+            report.reads += 1;
+        }
+    }
+    Ok(report)
 }

@@ -75,6 +75,7 @@ impl AuditEvent {
     pub fn by(principal: &Principal, at: Timestamp, action: &str, outcome: Outcome) -> Self {
         let (person, org, via) = match principal {
             Principal::Anonymous => (None, None, "anonymous"),
+            Principal::Platform => (None, None, "platform"),
             Principal::Person(a) => (
                 Some(a.person_id),
                 Some(a.org_id),

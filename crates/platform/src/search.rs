@@ -596,7 +596,7 @@ fn scopes(gate: &Gate, caller: &Caller, kind: &'static str) -> Vec<Scope> {
             }
             (Some(a.org_id), parks)
         }
-        Principal::Anonymous => (None, Vec::new()),
+        Principal::Anonymous | Principal::Platform => (None, Vec::new()),
     };
     let may_read = |owner: OrgId, parks: Vec<OrgId>, level: Level| {
         let resource = Resource::Record(RecordRef {

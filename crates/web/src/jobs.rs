@@ -33,6 +33,10 @@ pub fn handlers(state: &AppState) -> Handlers {
             ticorr_standards::lifecycle::REVIEW_DUE_JOB,
             ticorr_standards::revision::run_review_due,
         )
+        .register(ticorr_cases::risk_models::TRAIN_JOB, {
+            let (gate, settings) = (state.gate.clone(), state.config.cases.model);
+            move |ctx| ticorr_cases::risk_models::run_train(gate.clone(), settings, ctx)
+        })
         .register(worker::PRUNE_KIND, worker::prune_handler)
         .register(search::PRUNE_FEED_JOB, |ctx| async move {
             let deleted = search::prune_feed(&ctx.db, worker::retention_cutoff(&ctx)).await?;
@@ -78,6 +82,17 @@ pub fn handlers(state: &AppState) -> Handlers {
                 "standards.review-due-daily",
                 "7 1 * * *",
                 ticorr_standards::lifecycle::REVIEW_DUE_JOB,
+                json!({}),
+            )
+            .expect("the expression is valid"),
+        )
+        // Retrains only when the registry or the publications changed since the newest
+        // version.
+        .schedule(
+            Recurring::new(
+                "cases.train-risk-model-weekly",
+                "23 2 * * 1",
+                ticorr_cases::risk_models::TRAIN_JOB,
                 json!({}),
             )
             .expect("the expression is valid"),

@@ -301,11 +301,13 @@ pub struct Fitted {
     pub skipped: Vec<Skipped>,
 }
 
-/// Training data: the items of the registry and the published cases with their mechanism
-/// and failure year.
+/// Training data: the items of the registry, the published cases with their mechanism, and
+/// the years the cases span.
 pub struct Data<'a> {
     pub items: &'a [Conditions],
-    pub cases: &'a [(Mechanism, i32, Conditions)],
+    pub cases: &'a [(Mechanism, Conditions)],
+    pub first_year: i32,
+    pub last_year: i32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -326,13 +328,8 @@ pub fn train(rules: &RuleSet, data: &Data<'_>, settings: Settings) -> Result<Fit
     }
     let imputation = Imputation::of(data.items);
     let item_screens: Vec<_> = data.items.iter().map(|c| c.screened(rules)).collect();
-    let case_screens: Vec<_> = data
-        .cases
-        .iter()
-        .map(|(_, _, c)| c.screened(rules))
-        .collect();
-    let first_year = data.cases.iter().map(|c| c.1).min().unwrap_or_default();
-    let last_year = data.cases.iter().map(|c| c.1).max().unwrap_or_default();
+    let case_screens: Vec<_> = data.cases.iter().map(|(_, c)| c.screened(rules)).collect();
+    let (first_year, last_year) = (data.first_year, data.last_year.max(data.first_year));
     let years = f64::from(last_year - first_year + 1);
 
     let mut mechanisms = Vec::new();
@@ -370,7 +367,7 @@ pub fn train(rules: &RuleSet, data: &Data<'_>, settings: Settings) -> Result<Fit
         for &i in &positives {
             rows.push(row(
                 rules,
-                &data.cases[i].2,
+                &data.cases[i].1,
                 screen(&case_screens[i]),
                 &imputation,
             ));
@@ -615,15 +612,30 @@ impl Fitted {
     }
 }
 
-/// The failure year of a published period: `2024-05`, `2024`, or the last year of a band
-/// such as `2020-2024`; `None` for `*`.
-pub fn year_of_period(period: &str) -> Option<i32> {
+/// The years a published period may fall in: `2024-05` and `2024` are one year, a band
+/// such as `2020-2024` its first and last; `None` for `*`.
+pub fn years_of_period(period: &str) -> Option<(i32, i32)> {
     let years: Vec<i32> = period
         .split(['-', '–'])
         .filter(|p| p.len() == 4)
         .filter_map(|p| p.parse().ok())
         .collect();
-    years.last().copied()
+    Some((*years.first()?, *years.last()?))
+}
+
+/// The years a set of published periods spans, the end no later than `this_year` (a band
+/// such as `2025-2029` published in 2026 cannot reach past 2026); `None` when no period
+/// names a year.
+pub fn span_of_periods<'a>(
+    periods: impl IntoIterator<Item = &'a str>,
+    this_year: i32,
+) -> Option<(i32, i32)> {
+    let (mut first, mut last) = (i32::MAX, i32::MIN);
+    for (from, to) in periods.into_iter().filter_map(years_of_period) {
+        first = first.min(from);
+        last = last.max(to);
+    }
+    (first <= last).then(|| (first.min(this_year), last.min(this_year)))
 }
 
 #[cfg(test)]
@@ -648,7 +660,7 @@ mod tests {
     }
 
     /// A population where crevice attack happens only in hot brine, as the rule file says.
-    fn population() -> (Vec<Conditions>, Vec<(Mechanism, i32, Conditions)>) {
+    fn population() -> (Vec<Conditions>, Vec<(Mechanism, Conditions)>) {
         let mut items = Vec::new();
         let mut cases = Vec::new();
         for i in 0..600 {
@@ -658,11 +670,7 @@ mod tests {
             // One item in three at the hottest, saltiest conditions fails; elsewhere few.
             let fails = (t >= 90.0 && cl >= 5_000.0 && (i / 48) % 3 == 0) || i % 97 == 0;
             if fails {
-                cases.push((
-                    Mechanism::CreviceHotChloride,
-                    2020 + (i % 5) as i32,
-                    c.clone(),
-                ));
+                cases.push((Mechanism::CreviceHotChloride, c.clone()));
             }
             items.push(c);
         }
@@ -681,6 +689,8 @@ mod tests {
             &Data {
                 items: &items,
                 cases: &cases,
+                first_year: 2020,
+                last_year: 2024,
             },
             settings,
         )
@@ -738,6 +748,8 @@ mod tests {
             &Data {
                 items: &items,
                 cases: &cases,
+                first_year: 2020,
+                last_year: 2024,
             },
             Settings {
                 min_cases: 10_000,
@@ -753,7 +765,9 @@ mod tests {
                 rules(),
                 &Data {
                     items: &[],
-                    cases: &cases
+                    cases: &cases,
+                    first_year: 2020,
+                    last_year: 2024,
                 },
                 Settings::default()
             ),
@@ -773,11 +787,16 @@ mod tests {
     }
 
     #[test]
-    fn periods_give_their_last_year() {
-        assert_eq!(year_of_period("2024-05"), Some(2024));
-        assert_eq!(year_of_period("2023"), Some(2023));
-        assert_eq!(year_of_period("2020-2024"), Some(2024));
-        assert_eq!(year_of_period("*"), None);
+    fn periods_give_their_years_and_never_the_future() {
+        assert_eq!(years_of_period("2024-05"), Some((2024, 2024)));
+        assert_eq!(years_of_period("2023"), Some((2023, 2023)));
+        assert_eq!(years_of_period("2020-2024"), Some((2020, 2024)));
+        assert_eq!(years_of_period("*"), None);
+        assert_eq!(
+            span_of_periods(["2019-03", "*", "2025-2029", "2021"], 2026),
+            Some((2019, 2026))
+        );
+        assert_eq!(span_of_periods(["*"], 2026), None);
     }
 
     #[test]

@@ -16,6 +16,7 @@
 pub mod learned;
 pub mod model;
 pub mod publication;
+pub mod risk_models;
 pub mod search;
 pub mod similar;
 mod store;
@@ -60,6 +61,8 @@ pub struct CasesConfig {
     pub grant_days: u32,
     /// The longest grant, in days.
     pub max_grant_days: u32,
+    /// How the learned risk model is trained.
+    pub model: learned::Settings,
 }
 
 impl Default for CasesConfig {
@@ -68,6 +71,7 @@ impl Default for CasesConfig {
             k: 5,
             grant_days: 90,
             max_grant_days: 365,
+            model: learned::Settings::default(),
         }
     }
 }
@@ -82,6 +86,17 @@ impl CasesConfig {
         }
         if self.grant_days == 0 || self.grant_days > self.max_grant_days {
             return Err("cases.grant_days must be between 1 and cases.max_grant_days".into());
+        }
+        let m = &self.model;
+        if m.folds < 2 || m.min_cases < m.folds {
+            return Err(
+                "cases.model: folds must be at least 2 and min_cases at least folds".into(),
+            );
+        }
+        if !(m.alpha.is_finite() && m.alpha >= 0.0) || m.max_iterations == 0 {
+            return Err(
+                "cases.model: alpha must be a number ≥ 0 and max_iterations at least 1".into(),
+            );
         }
         Ok(())
     }
@@ -124,7 +139,7 @@ impl From<Denied> for CasesError {
     }
 }
 
-fn corrupt(e: impl std::fmt::Display) -> CasesError {
+pub(crate) fn corrupt(e: impl std::fmt::Display) -> CasesError {
     CasesError::Corrupt(e.to_string())
 }
 
@@ -1610,6 +1625,7 @@ pub async fn ledger_record(
             Ok(Some(body.and_then(|b| serde_json::from_str(&b).ok())))
         }
         GRANT_LEDGER_TYPE => Ok(Some(grant_record(conn, id).await?)),
+        risk_models::LEDGER_TYPE => Ok(Some(risk_models::ledger_record(conn, id).await?)),
         ACCESS_LEDGER_TYPE => Ok(Some(
             row_record(conn, "case_accesses", &ACCESS_COLUMNS, id).await?,
         )),

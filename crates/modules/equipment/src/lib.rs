@@ -639,6 +639,29 @@ pub async fn seed_insert(
     Ok(())
 }
 
+/// Every item of every verified organisation, for the learned risk model of the failure
+/// case module, in batches of `batch` items handed to `each`.
+///
+/// The model's training is the second named transformation of L1 data: its caller has
+/// passed the gate's `train_risk_model` check (audited), and what it keeps and releases is
+/// fitted coefficients and measurements over the whole registry, never an item.
+pub async fn population(
+    db: &Db,
+    batch: i64,
+    mut each: impl FnMut(Vec<Equipment>),
+) -> Result<(), sqlx::Error> {
+    let mut conn = db.pool().acquire().await?;
+    let mut after = None;
+    loop {
+        let items = store::population_after(&mut conn, after, batch).await?;
+        let Some(last) = items.last() else {
+            return Ok(());
+        };
+        after = Some(last.item.id);
+        each(items.into_iter().map(|v| v.item).collect());
+    }
+}
+
 /// Every item of every verified organisation, as the L4 statistics read them.
 ///
 /// This is the registry's side of the one named transformation by which L1 data moves up

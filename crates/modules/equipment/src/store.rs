@@ -98,7 +98,25 @@ pub async fn batch_after(
     after: Option<EquipmentId>,
     limit: i64,
 ) -> Result<Vec<EquipmentView>, sqlx::Error> {
-    let sql = format!("{SELECT} WHERE e.id > $1 ORDER BY e.id LIMIT {limit}");
+    batch(conn, "", after, limit).await
+}
+
+/// Every item of a verified organisation, `limit` after `after` by id.
+pub async fn population_after(
+    conn: &mut AnyConnection,
+    after: Option<EquipmentId>,
+    limit: i64,
+) -> Result<Vec<EquipmentView>, sqlx::Error> {
+    batch(conn, "AND o.status = 'verified'", after, limit).await
+}
+
+async fn batch(
+    conn: &mut AnyConnection,
+    and: &'static str,
+    after: Option<EquipmentId>,
+    limit: i64,
+) -> Result<Vec<EquipmentView>, sqlx::Error> {
+    let sql = format!("{SELECT} WHERE e.id > $1 {and} ORDER BY e.id LIMIT {limit}");
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(after.map(|a| a.to_string()).unwrap_or_default())
         .fetch_all(conn)

@@ -793,7 +793,55 @@ pub fn render(authz: &Authz) -> String {
         }
         out.push('\n');
     }
+    render_training(authz, &mut out);
     out
+}
+
+/// The learned risk model's training: who may fit it over everyone's equipment.
+fn render_training(authz: &Authz, out: &mut String) {
+    out.push_str(
+        "\n## Learned risk model: `train_risk_model`\n\n\
+         Fitting the learned risk model reads the conditions of every organisation's equipment (L1)\n\
+         and the published cases, and keeps only coefficients and measurements (a `risk_model` record\n\
+         at `macro`, read by anyone as `public` once released). The decision is audited.\n\n\
+         | principal | `train_risk_model` |\n|---|---|\n",
+    );
+    let _ = writeln!(
+        out,
+        "| the platform's recurring job | {} |",
+        mark(authz.authorize(
+            &Principal::Platform,
+            Action::TrainRiskModel,
+            &record_of("risk_model", Level::Macro)
+        ))
+    );
+    let _ = writeln!(
+        out,
+        "| anonymous visitor | {} |",
+        mark(authz.authorize(
+            &Principal::Anonymous,
+            Action::TrainRiskModel,
+            &record_of("risk_model", Level::Macro)
+        ))
+    );
+    for kind in OrgKind::ALL {
+        let p = principal(
+            *kind,
+            Relation::Other,
+            Role::Admin,
+            Condition::Normal,
+            Action::TrainRiskModel,
+        );
+        let _ = writeln!(
+            out,
+            "| {kind} admin | {} |",
+            mark(authz.authorize(
+                &p,
+                Action::TrainRiskModel,
+                &record_of("risk_model", Level::Macro)
+            ))
+        );
+    }
 }
 
 /// A research institute's person, an expert or not, in `relation` to a supplementary clause.
@@ -1182,6 +1230,46 @@ mod tests {
                 Action::AssessEquivalence,
                 &record_of("supplementary_clause", level)
             ));
+        }
+    }
+
+    #[test]
+    fn only_the_platform_and_the_operator_train_the_risk_model() {
+        let authz = Authz::load().unwrap();
+        let model = record_of("risk_model", Level::Macro);
+        assert!(authz.authorize(&Principal::Platform, Action::TrainRiskModel, &model));
+        assert!(!authz.authorize(&Principal::Anonymous, Action::TrainRiskModel, &model));
+        for kind in OrgKind::ALL {
+            for role in Role::ALL {
+                for condition in CONDITIONS {
+                    let p = principal(
+                        *kind,
+                        Relation::Other,
+                        *role,
+                        condition,
+                        Action::TrainRiskModel,
+                    );
+                    let want = *kind == OrgKind::Operator
+                        && matches!(condition, Condition::Normal | Condition::TokenWithScope);
+                    assert_eq!(
+                        authz.authorize(&p, Action::TrainRiskModel, &model),
+                        want,
+                        "{kind} {role} {condition:?}"
+                    );
+                }
+            }
+        }
+        // Training is about the model only; the platform is no principal of record actions.
+        for level in Level::ALL {
+            assert!(!authz.authorize(
+                &Principal::Platform,
+                Action::TrainRiskModel,
+                &record_of("equipment", level)
+            ));
+            for action in Action::RECORD {
+                let got = authz.authorize(&Principal::Platform, *action, &record(level));
+                assert!(!got, "{level} {action}");
+            }
         }
     }
 

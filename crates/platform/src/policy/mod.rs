@@ -115,6 +115,9 @@ ticorr_kernel::text_enum! {
         RequestCaseAccess = "request_case_access",
         /// Grant or refuse applications for a failure case's full record.
         DecideCaseAccess = "decide_case_access",
+        /// Fit the learned risk model over every organisation's equipment and the
+        /// published cases, keeping only coefficients and measurements.
+        TrainRiskModel = "train_risk_model",
     }
 }
 
@@ -186,12 +189,15 @@ pub struct Actor {
 pub enum Principal {
     Anonymous,
     Person(Box<Actor>),
+    /// The platform's own recurring work that no person started (the learned risk
+    /// model's retraining). Never the principal of a request.
+    Platform,
 }
 
 impl Principal {
     pub fn actor(&self) -> Option<&Actor> {
         match self {
-            Principal::Anonymous => None,
+            Principal::Anonymous | Principal::Platform => None,
             Principal::Person(a) => Some(a),
         }
     }
@@ -456,6 +462,11 @@ impl Authz {
         let (principal_uid, via_token, scopes) = match principal {
             Principal::Anonymous => {
                 let u = uid("Ticorr::Anonymous", "anonymous");
+                entities.push(Entity::new_no_attrs(u.clone(), HashSet::new()));
+                (u, false, Vec::new())
+            }
+            Principal::Platform => {
+                let u = uid("Ticorr::Platform", "platform");
                 entities.push(Entity::new_no_attrs(u.clone(), HashSet::new()));
                 (u, false, Vec::new())
             }

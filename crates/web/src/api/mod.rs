@@ -13,6 +13,7 @@ mod organizations;
 mod privacy;
 mod reference;
 mod risk;
+mod risk_models;
 mod search;
 mod standard_drafts;
 mod standards;
@@ -184,6 +185,9 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(routes!(cases::get))
         .routes(routes!(cases::similar))
         .routes(routes!(cases::like_equipment))
+        .routes(routes!(risk_models::list, risk_models::train))
+        .routes(routes!(risk_models::get))
+        .routes(routes!(risk_models::for_equipment))
         .routes(routes!(cases::preview))
         .routes(routes!(cases::confirm))
         .routes(routes!(cases::curate))

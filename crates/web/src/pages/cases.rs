@@ -20,7 +20,7 @@ use super::{CsrfForm, PageCtx, PageError, PageErrorKind, render, see_other};
 use crate::i18n::Lang;
 use crate::state::AppState;
 
-fn fail(ctx: &PageCtx, e: CasesError) -> PageError {
+pub(super) fn fail(ctx: &PageCtx, e: CasesError) -> PageError {
     match e {
         CasesError::NotFound => ctx.error(PageErrorKind::NotFound),
         CasesError::Forbidden => ctx.error(PageErrorKind::Forbidden),

@@ -266,6 +266,8 @@ struct DetailPage<'a> {
     clauses: (usize, usize, usize),
     /// Published cases most like the item.
     similar: Vec<super::cases::SimilarRow>,
+    /// The newest learned risk model's figures for the item.
+    learned: Option<super::risk_models::LearnedBox>,
 }
 
 /// One recorded assessment, as the history table shows it.
@@ -497,6 +499,10 @@ async fn detail_page(
         Ok(found) => super::cases::similar_rows(ctx, &found),
         Err(e) => return ctx.storage_error(e).into_response(),
     };
+    let learned = match ticorr_cases::risk_models::for_item(&state.db, &v.item).await {
+        Ok(f) => super::risk_models::learned_box(ctx, f),
+        Err(e) => return ctx.storage_error(e).into_response(),
+    };
     let clauses = match ticorr_standards::match_view(&state.db, &state.gate, ctx.caller(), &v).await
     {
         Ok(m) => (
@@ -569,6 +575,7 @@ async fn detail_page(
             may_change,
             risk_inputs,
             similar,
+            learned,
             notes,
             files,
             risk,

@@ -17,6 +17,7 @@ mod operator;
 mod own_document;
 mod privacy;
 mod risk;
+mod risk_models;
 mod search;
 mod standards;
 mod standards_lifecycle;
@@ -125,6 +126,9 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
             post(equipment::delete_attachment),
         )
         .route("/privacy", get(privacy::form).post(privacy::run))
+        .route("/risk-models", get(risk_models::list))
+        .route("/risk-models/train", post(risk_models::train))
+        .route("/risk-models/{version}", get(risk_models::detail))
         .route("/cases", get(cases::list))
         .route("/cases/new", get(cases::new_form).post(cases::create))
         .route("/cases/mine", get(cases::mine))

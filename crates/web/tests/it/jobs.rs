@@ -699,14 +699,24 @@ async fn the_platform_declares_its_recurring_jobs_and_they_run(app: TestApp) {
             .await
             .unwrap();
     }
-    app.clock.advance(Duration::days(1));
+    // From Saturday to Monday: the daily jobs once each, and the weekly one.
+    app.clock.advance(Duration::days(2));
     let enqueued = schedule::enqueue_due(&db, app.clock.now()).await.unwrap();
     assert_eq!(
         enqueued.len(),
-        3,
-        "the jobs' and the search feed's pruning, the standards' review dates"
+        4,
+        "the jobs' and the search feed's pruning, the standards' review dates, the risk model"
     );
-    assert_eq!(app.run_jobs().await, 3);
+    assert_eq!(app.run_jobs().await, 4);
+    // With no item and no case there is nothing to learn: the job says so and is done.
+    assert_eq!(
+        app.count(
+            "jobs",
+            "kind = 'cases.train-risk-model' AND status = 'done'"
+        )
+        .await,
+        1
+    );
     assert_eq!(
         app.count("jobs", "kind = 'test.old'").await,
         1,
@@ -728,6 +738,7 @@ async fn the_platform_declares_its_recurring_jobs_and_they_run(app: TestApp) {
     assert_eq!(
         names,
         [
+            "cases.train-risk-model-weekly",
             "jobs.prune-daily",
             "search.prune-feed-daily",
             "standards.review-due-daily"
