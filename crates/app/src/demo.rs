@@ -156,10 +156,8 @@ pub async fn run(mut cfg: Config, port: u16) -> anyhow::Result<()> {
             bar.set_length(total);
             bar.set_position(done);
         };
-        let featured = accounts
-            .iter()
-            .find(|a| a.kind == "enterprise")
-            .and_then(|a| a.organization_id.parse().ok());
+        let login = accounts.iter().find(|a| a.kind == "enterprise");
+        let featured = login.and_then(|a| a.organization_id.parse().ok());
         let report =
             ticorr_demo::cases::seed(state.cases(), state.gate.clock().now(), featured, &progress)
                 .await?;
@@ -180,8 +178,8 @@ pub async fn run(mut cfg: Config, port: u16) -> anyhow::Result<()> {
             started.elapsed().as_secs_f64()
         );
         // Applications for full records around the demo enterprise's login.
-        if let Some(org) = featured {
-            let r = ticorr_demo::cases::seed_access(state.cases(), org).await?;
+        if let (Some(org), Some(login)) = (featured, login) {
+            let r = ticorr_demo::cases::seed_access(state.cases(), org, &login.email).await?;
             println!(
                 "Applications for full records: {} ({} granted and read, {} refused).",
                 r.requests, r.granted, r.refused

@@ -526,26 +526,30 @@ async fn caller_of(db: &ticorr_db::Db, person: PersonId) -> Result<Caller, SeedE
     })
 }
 
-/// Applications for full records around the demo enterprise `org`, so that its access page
-/// has content on the first visit: other enterprises apply for three of its published
-/// cases (one waits for its decision, one is granted and read, one refused), and it applies
-/// for two cases of others (one granted by the operator and read, one waiting). Everything
-/// goes through the module's own calls, as the pages would do it.
-pub async fn seed_access(cases: Cases<'_>, org: OrgId) -> Result<AccessSeedReport, SeedError> {
+/// Applications for full records around the demo enterprise `org` and its login `email`,
+/// so that its access page has content on the first visit: other enterprises apply for
+/// three of its published cases (one waits for its decision, one is granted and read, one
+/// refused), and the login applies for two cases of others (one granted by the operator
+/// and read, one waiting). Everything goes through the module's own calls, as the pages
+/// would do it.
+pub async fn seed_access(
+    cases: Cases<'_>,
+    org: OrgId,
+    email: &str,
+) -> Result<AccessSeedReport, SeedError> {
     let db = cases.db;
     let fail =
         |e: ticorr_cases::CasesError| SeedError::Lifecycle(format!("demo applications: {e}"));
-    let first_person = |org: String| async move {
-        let id: Option<String> =
-            sqlx::query_scalar("SELECT MIN(id) FROM people WHERE org_id = $1 AND role = 'admin'")
-                .bind(org)
-                .fetch_one(db.pool())
-                .await?;
-        id.map(|i| ticorr_db::decode::<PersonId>("id", &i))
-            .transpose()
-            .map_err(SeedError::from)
-    };
-    let Some(own) = first_person(org.to_string()).await? else {
+    let own: Option<String> =
+        sqlx::query_scalar("SELECT id FROM people WHERE org_id = $1 AND email = $2")
+            .bind(org.to_string())
+            .bind(email.to_owned())
+            .fetch_optional(db.pool())
+            .await?;
+    let Some(own) = own
+        .map(|i| ticorr_db::decode::<PersonId>("id", &i))
+        .transpose()?
+    else {
         return Ok(AccessSeedReport::default());
     };
     let operator: Option<String> = sqlx::query_scalar(

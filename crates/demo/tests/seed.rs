@@ -965,14 +965,12 @@ async fn demo_cases_fail_where_it_is_harsh_come_in_families_and_publish_without_
     let dir = tempfile::tempdir().unwrap();
     let db = fresh_db(&dir).await;
     let (seeded, _, _) = seed(&db).await;
-    let featured: OrgId = seeded
+    let login = seeded
         .accounts
         .iter()
         .find(|a| a.kind == "enterprise")
-        .unwrap()
-        .organization_id
-        .parse()
         .unwrap();
+    let featured: OrgId = login.organization_id.parse().unwrap();
     let clock = Clock::system();
     let gate = ticorr_platform::Gate::new(Arc::new(Authz::load().unwrap()), clock.clone());
     let vault = Vault::load(dir.path(), clock.now()).unwrap();
@@ -1042,7 +1040,7 @@ async fn demo_cases_fail_where_it_is_harsh_come_in_families_and_publish_without_
     .await
     .unwrap();
     assert!(own >= 3, "the demo enterprise publishes {own} cases");
-    let access = ticorr_demo::cases::seed_access(cases, featured)
+    let access = ticorr_demo::cases::seed_access(cases, featured, &login.email)
         .await
         .unwrap();
     assert_eq!(
