@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use sha2::{Digest, Sha256};
 use sqlx::Row;
 use ticorr_db::Db;
 use ticorr_kernel::{Level, OrgId, PersonId, Timestamp};
@@ -30,7 +31,7 @@ pub const LEDGER_TYPE: &str = "risk_model";
 pub struct ModelVersion {
     pub version: i64,
     pub trained_at: Timestamp,
-    /// The registry and publications it was trained on, as a fingerprint.
+    /// The registry and publications it was trained on, as a SHA-256 fingerprint.
     pub data_fingerprint: String,
     #[serde(flatten)]
     pub fitted: Fitted,
@@ -83,7 +84,8 @@ pub fn may_train(gate: &Gate, caller: &Caller) -> bool {
     gate.would_allow(caller, Action::TrainRiskModel, &resource())
 }
 
-/// The registry and the publications as they are now.
+/// The registry and the publications as they are now, hashed: a version shows that its
+/// data changed, not when the registry was last edited.
 async fn fingerprint(conn: &mut sqlx::AnyConnection) -> Result<String, sqlx::Error> {
     let publications = store::publications_fingerprint(conn).await?;
     let row = sqlx::query(
@@ -94,7 +96,11 @@ async fn fingerprint(conn: &mut sqlx::AnyConnection) -> Result<String, sqlx::Err
     .await?;
     let n: i64 = row.try_get("n")?;
     let u: Option<String> = row.try_get("u")?;
-    Ok(format!("{publications};{n}/{}", u.unwrap_or_default()))
+    let state = format!("{publications};{n}/{}", u.unwrap_or_default());
+    Ok(Sha256::digest(state.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 /// Trains a version when the caller may, unless the data is unchanged since the newest one
