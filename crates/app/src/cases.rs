@@ -58,12 +58,14 @@ async fn evaluate(cfg: Config) -> anyhow::Result<()> {
     let vault = ticorr_platform::vault::Vault::load(&cfg.data_dir, clock.now())?;
     let privacy = ticorr_platform::privacy::Privacy::load(&db, &cfg.data_dir).await?;
     let shelf = ticorr_cases::SimilarShelf::default();
+    let files = ticorr_platform::attachments::Attachments::open(&cfg.attachments, &cfg.data_dir)?;
     let cases = ticorr_cases::Cases {
         db: &db,
         gate: &gate,
         vault: &vault,
         privacy: &privacy,
         config: &cfg.cases,
+        files: &files,
         shelf: &shelf,
     };
     let started = std::time::Instant::now();

@@ -977,12 +977,18 @@ async fn demo_cases_fail_where_it_is_harsh_come_in_families_and_publish_without_
     let privacy = Privacy::load(&db, dir.path()).await.unwrap();
     let config = ticorr_cases::CasesConfig::default();
     let shelf = ticorr_cases::SimilarShelf::default();
+    let files = ticorr_platform::attachments::Attachments::open(
+        &ticorr_platform::attachments::AttachmentsConfig::default(),
+        dir.path(),
+    )
+    .unwrap();
     let cases = ticorr_cases::Cases {
         db: &db,
         gate: &gate,
         vault: &vault,
         privacy: &privacy,
         config: &config,
+        files: &files,
         shelf: &shelf,
     };
     let started = Instant::now();

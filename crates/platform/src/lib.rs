@@ -27,5 +27,5 @@ pub mod search;
 pub mod stats;
 pub mod vault;
 
-pub use gate::{Caller, Denied, Gate};
+pub use gate::{Caller, Denied, Gate, Permit};
 pub use policy::{Action, Actor, Authz, Principal, RecordRef, Resource, Via};

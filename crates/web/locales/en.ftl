@@ -1240,6 +1240,27 @@ case-receipt-redactions = { $count ->
 }
 case-receipt-withheld = Fields never published
 case-receipt-banded = Published only as bands or classes
+case-files = Photos and reports
+case-files-intro = Photos and lab reports stay with your original, which only your organisation reads. At publication, JPEG, PNG and WebP images are published without their metadata (camera, date and GPS position, author, comments), their pixels unchanged; documents and GIF or TIFF images are not published at all. Write a report's findings into the case's fields, which are desensitized. Check the photos themselves: a name plate or a site sign in the picture is not metadata.
+case-files-none = No files.
+case-files-attach = Attach a photo or report
+case-files-locked = Files can be attached and removed while the case is a draft or sent back.
+case-files-at-publication = At publication
+case-files-full-intro = The published copies of the case's photos: metadata removed, file names replaced. Downloading one is logged for the contributor like reading this record.
+case-file-planned-strip = To be published without its metadata
+case-file-stripped = Published without its metadata: { $removed }
+case-file-clean = Published; it carried no metadata
+case-file-withheld-document = Not published: a document's content cannot be desensitized automatically
+case-file-withheld-format = Not published: this image format keeps its metadata inside the image
+case-file-withheld-damaged = Not published: the image does not follow its format
+case-metadata-exif = EXIF (camera, date, position)
+case-metadata-xmp = XMP (author, software)
+case-metadata-iptc = IPTC (caption, place)
+case-metadata-comment = comment
+case-metadata-text = text chunks
+case-metadata-time = modification time
+case-metadata-trailing_data = data after the image
+case-metadata-app1 = APP1 segment
 case-receipt-class = { $count ->
     [one] class of one published case
    *[other] class of { $count } published cases

@@ -237,6 +237,7 @@ impl From<ticorr_cases::CasesError> for ApiError {
             E::Forbidden => ApiError::Forbidden,
             E::Fields(f) => ApiError::Invalid(f),
             E::Conflict(m) => ApiError::Conflict(m),
+            E::Attachment(e) => e.into(),
             other => ApiError::internal(other),
         }
     }

@@ -53,6 +53,7 @@ impl Inner {
             vault: &self.vault,
             privacy: &self.privacy,
             config: &self.config.cases,
+            files: &self.attachments,
             shelf: &self.similar_cases,
         }
     }

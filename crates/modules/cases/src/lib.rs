@@ -13,6 +13,7 @@
 //! This file is the module's public service API; every read and write asks the platform's
 //! [`Gate`].
 
+pub mod files;
 pub mod learned;
 pub mod model;
 pub mod publication;
@@ -30,14 +31,16 @@ use serde_json::json;
 use ticorr_db::Db;
 use ticorr_desensitize::kanon::{Decision, KAnonOutcome, QuasiIdentifiers};
 use ticorr_kernel::{FieldErrors, Level, OrgId, OrgKind, Page, PageRequest, PersonId, Timestamp};
+use ticorr_platform::attachments::{self, Attachment, AttachmentError, Attachments};
 use ticorr_platform::identity::orgs;
 use ticorr_platform::ledger::{self, Anchor, LedgerRef};
 use ticorr_platform::notify::{self, Audience, Message};
 use ticorr_platform::policy::{Action, CaseRef, RecordRef, Resource};
 use ticorr_platform::privacy::Privacy;
 use ticorr_platform::vault::Vault;
-use ticorr_platform::{Caller, Denied, Gate};
+use ticorr_platform::{Caller, Denied, Gate, Permit};
 
+pub use files::{FileAction, FileReceipt, Withheld};
 pub use model::{CaseInput, Details, Full, Mechanism, Outcome, Published, RootCause, Stage};
 pub use publication::{Receipt, ReviewItem};
 pub use store::{Access, AccessRequest, ListFilter};
@@ -125,6 +128,8 @@ pub enum CasesError {
     Ledger(#[from] ticorr_platform::ledger::LedgerError),
     #[error(transparent)]
     Notify(#[from] ticorr_platform::notify::NotifyError),
+    #[error(transparent)]
+    Attachment(#[from] AttachmentError),
     #[error("stored case data is damaged: {0}")]
     Corrupt(String),
 }
@@ -158,6 +163,9 @@ pub struct Cases<'a> {
     pub vault: &'a Vault,
     pub privacy: &'a Privacy,
     pub config: &'a CasesConfig,
+    /// The object store of attachments (the case's photos and reports, their published
+    /// copies).
+    pub files: &'a Attachments,
     /// The similar-case index, kept between calls.
     pub shelf: &'a SimilarShelf,
 }
@@ -284,6 +292,18 @@ pub struct Preview {
     pub edits: BTreeMap<String, String>,
     pub curator_note: Option<String>,
     pub history: Vec<HistoryEntry>,
+    /// The photos and reports attached to the original, each with what publication will
+    /// do with it.
+    pub files: Vec<OriginalFile>,
+    /// The contributor may still attach and remove files (a draft or a case sent back).
+    pub may_attach: bool,
+}
+
+/// A file of the original and its fate at publication.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OriginalFile {
+    pub attachment: Attachment,
+    pub publication: FileReceipt,
 }
 
 /// A confirmation: the revision seen, and rewritten texts (field → text) if any.
@@ -502,6 +522,8 @@ impl<'a> Cases<'a> {
             None => BTreeMap::new(),
         };
         publication::apply_edits(&mut prepared, &opened.case, &edits);
+        let originals = files::originals(conn, &row.id).await?;
+        set_files(&mut prepared.receipt, files::planned(&originals));
         Ok(prepared)
     }
 
@@ -683,7 +705,27 @@ impl<'a> Cases<'a> {
             Some(c) => serde_json::from_str(c).map_err(corrupt)?,
             None => BTreeMap::new(),
         };
+        let originals = attachments::list(
+            self.db,
+            self.gate,
+            caller,
+            &files::owner(&row.id, row.org_id),
+        )
+        .await?;
+        let files = originals
+            .iter()
+            .cloned()
+            .zip(files::planned(&originals))
+            .map(|(attachment, publication)| OriginalFile {
+                attachment,
+                publication,
+            })
+            .collect();
         Ok(Preview {
+            may_attach: self
+                .gate
+                .would_allow(caller, Action::EditCase, &workflow(&row, vec![])),
+            files,
             id: row.id.clone(),
             stage: row.stage,
             revision: row.revision,
@@ -853,7 +895,7 @@ impl<'a> Cases<'a> {
         let row = store::case(&mut tx, id)
             .await?
             .ok_or(CasesError::NotFound)?;
-        let (tx2, _) = self
+        let (tx2, permit) = self
             .gate
             .check_tx(tx, caller, Action::CurateCase, &workflow(&row, vec![]))
             .await?;
@@ -918,7 +960,7 @@ impl<'a> Cases<'a> {
                     return Err(conflict("the case changed meanwhile; reload it"));
                 }
                 store::event(&mut tx, id, Some(actor.person_id), "approved", note, now).await?;
-                self.publish_ready(&mut tx, now).await?;
+                self.publish_ready(&mut tx, now, &permit).await?;
                 store::case(&mut tx, id)
                     .await?
                     .ok_or(CasesError::NotFound)?
@@ -1031,6 +1073,7 @@ impl<'a> Cases<'a> {
         &self,
         tx: &mut sqlx::AnyConnection,
         now: Timestamp,
+        permit: &Permit,
     ) -> Result<Vec<String>, CasesError> {
         let held = store::at_stages(tx, &[Stage::Held], None).await?;
         let mut opened = Vec::with_capacity(held.len());
@@ -1048,7 +1091,7 @@ impl<'a> Cases<'a> {
         for ((row, opened), outcome) in held.iter().zip(&opened).zip(plan) {
             let Some(outcome) = outcome else { continue };
             let prepared = self.prepare(tx, row, opened, Some(outcome)).await?;
-            self.publish_one(tx, row, prepared, now).await?;
+            self.publish_one(tx, row, prepared, now, permit).await?;
             published.push(row.id.clone());
         }
         Ok(published)
@@ -1058,9 +1101,12 @@ impl<'a> Cases<'a> {
         &self,
         tx: &mut sqlx::AnyConnection,
         row: &store::CaseRow,
-        prepared: publication::Prepared,
+        mut prepared: publication::Prepared,
         now: Timestamp,
+        permit: &Permit,
     ) -> Result<(), CasesError> {
+        let released = files::release(self.files, tx, &row.id, permit).await?;
+        set_files(&mut prepared.receipt, released);
         let body = Body {
             id: row.id.clone(),
             contributor: row.org_id,
@@ -1227,61 +1273,29 @@ impl<'a> Cases<'a> {
         })
     }
 
-    /// The full desensitized record. A read by anyone but the contributor is logged for the
-    /// contributor and anchored in the ledger.
-    pub async fn full(&self, caller: &Caller, id: &str) -> Result<FullView, CasesError> {
-        let actor = caller.principal.actor().ok_or(CasesError::NotFound)?;
+    /// A published case whose full record the caller may read (the transaction the read is
+    /// logged in, the case, its published body and ledger entry).
+    async fn open_full(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<(ticorr_db::Tx, store::CaseRow, Body, Option<LedgerRef>), CasesError> {
         let mut tx = self.db.begin().await?;
         let (row, body, entry) = self.published_row(&mut tx, caller, id).await?;
-        let now = self.now();
-        let grantees = store::grantees(&mut tx, id, now).await?;
-        let (mut tx, _) = self
+        let grantees = store::grantees(&mut tx, id, self.now()).await?;
+        let (tx, _) = self
             .gate
             .check_tx(tx, caller, Action::ReadCaseFull, &workflow(&row, grantees))
             .await
             .map_err(seen)?;
-        let mut grant_expires_at = None;
-        if actor.org_id != row.org_id {
-            let grant = store::grant_of(&mut tx, id, actor.person_id, now).await?;
-            let (request_id, purpose) = match grant {
-                Some((rid, purpose)) => {
-                    grant_expires_at = store::request(&mut tx, &rid, now)
-                        .await?
-                        .and_then(|r| r.expires_at);
-                    (Some(rid), purpose)
-                }
-                None => (None, "curation".to_owned()),
-            };
-            let access_id = uuid::Uuid::now_v7().to_string();
-            sqlx::query(
-                "INSERT INTO case_accesses (id, case_id, request_id, person_id, org_id, purpose, at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(access_id.clone())
-            .bind(id.to_owned())
-            .bind(request_id.clone())
-            .bind(actor.person_id.to_string())
-            .bind(actor.org_id.to_string())
-            .bind(purpose.clone())
-            .bind(now.to_rfc3339())
-            .execute(&mut *tx)
-            .await?;
-            ledger::anchor(
-                &mut tx,
-                now,
-                &[Anchor {
-                    record_type: ACCESS_LEDGER_TYPE,
-                    record_id: access_id.clone(),
-                    record: json!({
-                        "id": access_id, "case_id": id, "request_id": request_id,
-                        "person_id": actor.person_id.to_string(),
-                        "org_id": actor.org_id.to_string(),
-                        "purpose": purpose, "at": now.to_rfc3339(),
-                    }),
-                }],
-            )
-            .await?;
-        }
+        Ok((tx, row, body, entry))
+    }
+
+    /// The full desensitized record. A read by anyone but the contributor is logged for the
+    /// contributor and anchored in the ledger.
+    pub async fn full(&self, caller: &Caller, id: &str) -> Result<FullView, CasesError> {
+        let (mut tx, row, body, entry) = self.open_full(caller, id).await?;
+        let grant_expires_at = self.log_read(&mut tx, caller, &row).await?;
         tx.commit().await?;
         Ok(FullView {
             card: card_of(&body, entry),
@@ -1290,6 +1304,92 @@ impl<'a> Cases<'a> {
             receipt: body.receipt.clone(),
             grant_expires_at,
         })
+    }
+
+    /// A photo of the original (a draft or a case sent back), attached by its contributor.
+    /// The file is checked like any attachment; it stays at L1 and is published only as the
+    /// receipt says (see [`files`]).
+    pub async fn attach(
+        &self,
+        caller: &Caller,
+        id: &str,
+        name: &str,
+        bytes: bytes::Bytes,
+    ) -> Result<Attachment, CasesError> {
+        let row = {
+            let mut conn = self.db.pool().acquire().await?;
+            let row = store::case(&mut conn, id)
+                .await?
+                .ok_or(CasesError::NotFound)?;
+            self.gate
+                .check(&mut conn, caller, Action::Read, &original(&row))
+                .await?;
+            self.gate
+                .check(&mut conn, caller, Action::EditCase, &workflow(&row, vec![]))
+                .await
+                .map_err(|d| match seen(d) {
+                    Denied::Forbidden => conflict(format!(
+                        "files can be attached while the case is a draft or sent back; it is {}",
+                        row.stage
+                    )),
+                    other => other.into(),
+                })?;
+            row
+        };
+        Ok(attachments::upload(
+            self.db,
+            self.gate,
+            self.files,
+            caller,
+            &files::owner(&row.id, row.org_id),
+            name,
+            bytes,
+        )
+        .await?)
+    }
+
+    /// The owner descriptor of a case's original files, with no authorization: the
+    /// attachment service decides on it. `None` when the case does not exist.
+    pub async fn owner_of(
+        &self,
+        id: &str,
+    ) -> Result<Option<ticorr_platform::attachments::Owner>, CasesError> {
+        let mut conn = self.db.pool().acquire().await?;
+        Ok(store::case(&mut conn, id)
+            .await?
+            .map(|row| files::owner(&row.id, row.org_id)))
+    }
+
+    /// A published copy of a case's file, with its receipt line: read with the full record,
+    /// under the same policy, and logged and anchored the same way.
+    pub async fn published_file(
+        &self,
+        caller: &Caller,
+        id: &str,
+        position: u32,
+    ) -> Result<(FileReceipt, bytes::Bytes), CasesError> {
+        let (mut tx, row, body, _) = self.open_full(caller, id).await?;
+        let line = body
+            .receipt
+            .files
+            .iter()
+            .find(|l| l.position == position && l.sha256.is_some())
+            .cloned()
+            .ok_or(CasesError::NotFound)?;
+        let bytes = files::published(self.files, &line).await?;
+        self.log_read(&mut tx, caller, &row).await?;
+        tx.commit().await?;
+        Ok((line, bytes))
+    }
+
+    async fn log_read(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        caller: &Caller,
+        row: &store::CaseRow,
+    ) -> Result<Option<Timestamp>, CasesError> {
+        let actor = caller.principal.actor().ok_or(CasesError::NotFound)?;
+        log_read(tx, actor, row.org_id, &row.id, self.now()).await
     }
 
     /// A registered person of another organisation applies for a case's full record.
@@ -1535,6 +1635,71 @@ impl<'a> Cases<'a> {
 }
 
 /// A refused workflow step on a case the caller can see is a 403, not a 404.
+/// Logs and anchors a read of a full record (or one of its files) by anyone but the
+/// contributor: under the reader's grant and its purpose, or as curation. Returns until
+/// when the reader's grant runs.
+async fn log_read(
+    tx: &mut sqlx::AnyConnection,
+    actor: &ticorr_platform::policy::Actor,
+    contributor: OrgId,
+    id: &str,
+    now: Timestamp,
+) -> Result<Option<Timestamp>, CasesError> {
+    if actor.org_id == contributor {
+        return Ok(None);
+    }
+    let mut grant_expires_at = None;
+    let grant = store::grant_of(tx, id, actor.person_id, now).await?;
+    let (request_id, purpose) = match grant {
+        Some((rid, purpose)) => {
+            grant_expires_at = store::request(tx, &rid, now)
+                .await?
+                .and_then(|r| r.expires_at);
+            (Some(rid), purpose)
+        }
+        None => (None, "curation".to_owned()),
+    };
+    let access_id = uuid::Uuid::now_v7().to_string();
+    sqlx::query(
+        "INSERT INTO case_accesses (id, case_id, request_id, person_id, org_id, purpose, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(access_id.clone())
+    .bind(id.to_owned())
+    .bind(request_id.clone())
+    .bind(actor.person_id.to_string())
+    .bind(actor.org_id.to_string())
+    .bind(purpose.clone())
+    .bind(now.to_rfc3339())
+    .execute(&mut *tx)
+    .await?;
+    ledger::anchor(
+        tx,
+        now,
+        &[Anchor {
+            record_type: ACCESS_LEDGER_TYPE,
+            record_id: access_id.clone(),
+            record: json!({
+                "id": access_id, "case_id": id, "request_id": request_id,
+                "person_id": actor.person_id.to_string(),
+                "org_id": actor.org_id.to_string(),
+                "purpose": purpose, "at": now.to_rfc3339(),
+            }),
+        }],
+    )
+    .await?;
+    Ok(grant_expires_at)
+}
+
+/// Puts the files' lines in a receipt, with the count of those stripped.
+fn set_files(receipt: &mut Receipt, lines: Vec<FileReceipt>) {
+    receipt.attachments_stripped = lines
+        .iter()
+        .filter(|l| l.action == FileAction::Stripped)
+        .count() as u64;
+    receipt.files = lines;
+}
+
 fn seen(d: Denied) -> Denied {
     match d {
         Denied::NotFound => Denied::Forbidden,

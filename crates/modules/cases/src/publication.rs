@@ -74,8 +74,11 @@ pub struct Receipt {
     pub class_size: u64,
     /// Quasi-identifiers generalized to reach k.
     pub generalized: Vec<Generalized>,
-    /// Files: their metadata (EXIF and the like) stripped; counted here.
+    /// Files published with their metadata (EXIF and the like) stripped.
     pub attachments_stripped: u64,
+    /// Every file of the case: stripped and published, or withheld and why.
+    #[serde(default)]
+    pub files: Vec<crate::files::FileReceipt>,
 }
 
 /// The outcome of preparing a case for publication.
@@ -366,6 +369,7 @@ pub fn prepare(
         class_size: outcome.class_size,
         generalized,
         attachments_stripped: 0,
+        files: vec![],
     };
     Ok(Prepared {
         published,

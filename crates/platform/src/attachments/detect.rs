@@ -114,6 +114,12 @@ impl Kind {
         }
     }
 
+    /// The usual extension of this kind (lower case, without the dot), for names the
+    /// platform gives files.
+    pub fn extension(self) -> &'static str {
+        self.extensions()[0]
+    }
+
     /// Whether thumbnails are made for this kind.
     pub fn has_thumbnail(self) -> bool {
         matches!(self, Kind::Png | Kind::Jpeg | Kind::Webp)

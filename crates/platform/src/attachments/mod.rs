@@ -24,6 +24,7 @@
 //! so `ledger verify` can still recompute every entry.
 
 pub mod detect;
+pub mod strip;
 mod thumb;
 
 use std::path::Path;
@@ -40,7 +41,7 @@ use ticorr_db::Db;
 use ticorr_kernel::{AttachmentId, Level, OrgId, PersonId, Timestamp};
 
 use crate::audit::{self, AuditEvent, Outcome};
-use crate::gate::{Caller, Denied, Gate};
+use crate::gate::{Caller, Denied, Gate, Permit};
 use crate::ledger::{self, Anchor, LedgerError, LedgerRef};
 use crate::policy::{Action, RecordRef, Resource};
 
@@ -489,6 +490,81 @@ pub async fn list(
     Ok(out)
 }
 
+/// The live files of an owner, oldest first, with no authorization and without their
+/// ledger entries: for the owner's module, after its own policy decision, when it derives
+/// something from the files (a desensitized copy at publication).
+pub async fn of_owner(
+    conn: &mut AnyConnection,
+    owner_kind: &str,
+    owner_id: &str,
+) -> Result<Vec<Attachment>, AttachmentError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM attachments WHERE owner_kind = $1 AND owner_id = $2 \
+         AND deleted_at IS NULL ORDER BY created_at, id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(owner_kind.to_owned())
+        .bind(owner_id.to_owned())
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+}
+
+/// The bytes of `attachment` for a module holding a [`Permit`] for what it does with them
+/// (e.g. the curation that publishes a desensitized copy). Checked against the recorded
+/// SHA-256 like any read.
+pub async fn read_permitted(
+    files: &Attachments,
+    attachment: &Attachment,
+    _permit: &Permit,
+) -> Result<Bytes, AttachmentError> {
+    let bytes = files.get(&attachment.object_key).await?;
+    verify(attachment, bytes).await
+}
+
+/// Stores an object a module derived and governs itself (a published copy), under `key`.
+/// The key should name the content (e.g. by its hash), so that writing it twice is harmless.
+pub async fn put_derived(
+    files: &Attachments,
+    key: &str,
+    bytes: Bytes,
+) -> Result<(), AttachmentError> {
+    files.put(key, bytes).await
+}
+
+/// An object stored with [`put_derived`], checked against the SHA-256 its module recorded.
+/// The module decides who reads it, through the gate, before calling this.
+pub async fn get_derived(
+    files: &Attachments,
+    key: &str,
+    sha256: &str,
+) -> Result<Bytes, AttachmentError> {
+    let bytes = files.get(key).await?;
+    checked(bytes, sha256, key).await
+}
+
+/// The lower-case hex SHA-256 of `bytes`.
+pub fn sha256_of(bytes: &[u8]) -> String {
+    sha256_hex(bytes)
+}
+
+async fn verify(attachment: &Attachment, bytes: Bytes) -> Result<Bytes, AttachmentError> {
+    checked(bytes, &attachment.sha256, &attachment.object_key).await
+}
+
+/// `bytes` if they hash to `sha256`; otherwise the object was damaged in the store.
+async fn checked(bytes: Bytes, sha256: &str, key: &str) -> Result<Bytes, AttachmentError> {
+    let check = bytes.clone();
+    let sha = tokio::task::spawn_blocking(move || sha256_hex(&check))
+        .await
+        .map_err(|e| AttachmentError::Task(e.to_string()))?;
+    if sha != sha256 {
+        tracing::error!(object = %key, "a stored object does not match its SHA-256");
+        return Err(AttachmentError::Corrupt);
+    }
+    Ok(bytes)
+}
+
 /// Whether the caller may attach files to `owner` (to offer the form; the gate decides
 /// again on upload).
 pub fn may_attach(gate: &Gate, caller: &Caller, owner: &Owner) -> bool {
@@ -704,15 +780,7 @@ pub async fn read(
         }
         Content::File => {
             let bytes = files.get(&attachment.object_key).await?;
-            let check = bytes.clone();
-            let sha = tokio::task::spawn_blocking(move || sha256_hex(&check))
-                .await
-                .map_err(|e| AttachmentError::Task(e.to_string()))?;
-            if sha != attachment.sha256 {
-                tracing::error!(attachment.id = %attachment.id, "stored attachment does not match its SHA-256");
-                return Err(AttachmentError::Corrupt);
-            }
-            Ok(bytes)
+            verify(attachment, bytes).await
         }
     }
 }

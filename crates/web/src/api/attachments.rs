@@ -114,6 +114,11 @@ pub async fn owner_of(state: &AppState, a: &Attachment) -> Result<Owner, ApiErro
             equipment_owner(state, id).await
         }
         ticorr_standards::inspection::EVIDENCE_KIND => evidence_owner(state, &a.owner_id).await,
+        ticorr_cases::RECORD_KIND => state
+            .cases()
+            .owner_of(&a.owner_id)
+            .await?
+            .ok_or(ApiError::NotFound),
         _ => Err(ApiError::NotFound),
     }
 }

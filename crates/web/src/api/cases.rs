@@ -104,6 +104,70 @@ pub async fn preview(
     Ok(Json(state.cases().preview(&caller, &id).await?))
 }
 
+/// Attaches a photo or report to the caller's case while it is a draft or was sent back
+/// (409 otherwise). It stays with the original (L1); at publication a JPEG, PNG or WebP image
+/// is published without its metadata (EXIF, XMP, IPTC, comments) and any other file is
+/// withheld, as the preview's `files` and the receipt say. Types and size are checked as for
+/// any attachment; the file is downloaded and deleted through `/api/v1/attachments/{id}`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/files",
+    tag = "cases",
+    operation_id = "attach_case_file",
+    params(("id" = String, Path)),
+    request_body(content = crate::api::attachments::UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, body = ticorr_platform::attachments::Attachment),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn attach(
+    State(state): State<AppState>,
+    ApiPerson(caller, _): ApiPerson,
+    Path(id): Path<String>,
+    upload: crate::api::attachments::Upload,
+) -> Result<(StatusCode, Json<ticorr_platform::attachments::Attachment>), ApiError> {
+    let a = state
+        .cases()
+        .attach(&caller, &id, &upload.name, upload.bytes)
+        .await?;
+    Ok((StatusCode::CREATED, Json(a)))
+}
+
+/// A published file of a case (its metadata stripped), by its position in the receipt:
+/// read with the full record, under the same permission, and logged for the contributor
+/// and anchored the same way.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/files/{position}",
+    tag = "cases",
+    operation_id = "published_case_file",
+    params(("id" = String, Path), ("position" = u32, Path)),
+    responses(
+        (status = 200, description = "The published copy, with `Content-Disposition: attachment` and `ETag` (its SHA-256 as in the receipt)", content_type = "application/octet-stream"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn published_file(
+    State(state): State<AppState>,
+    ApiPerson(caller, _): ApiPerson,
+    Path((id, position)): Path<(String, u32)>,
+) -> Result<axum::response::Response, ApiError> {
+    let (line, bytes) = state.cases().published_file(&caller, &id, position).await?;
+    Ok(crate::api::attachments::file_response(
+        bytes,
+        line.content_type().unwrap_or("application/octet-stream"),
+        &crate::api::attachments::content_disposition("attachment", &line.file_name(&id)),
+        line.sha256.as_deref(),
+    ))
+}
+
 /// A case's stage after a step.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StageReply {

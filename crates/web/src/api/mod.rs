@@ -100,13 +100,13 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         attachments::list_for_equipment,
         attachments::upload_to_equipment
     );
-    let attach = (
-        schemas,
-        paths,
-        attach.layer(axum::extract::DefaultBodyLimit::max(
-            attachments::body_limit(config),
-        )),
-    );
+    let file_limit = axum::extract::DefaultBodyLimit::max(attachments::body_limit(config));
+    let attach = (schemas, paths, attach.layer(file_limit));
+    let (schemas, paths, evidence) =
+        routes!(attachments::list_evidence, attachments::upload_evidence);
+    let evidence = (schemas, paths, evidence.layer(file_limit));
+    let (schemas, paths, case_files) = routes!(cases::attach);
+    let case_files = (schemas, paths, case_files.layer(file_limit));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
@@ -155,10 +155,7 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(routes!(jobs::schedules))
         .routes(attach)
         .routes(routes!(attachments::download, attachments::delete))
-        .routes(routes!(
-            attachments::list_evidence,
-            attachments::upload_evidence
-        ))
+        .routes(evidence)
         .routes(routes!(attachments::thumbnail))
         .routes(routes!(ledger::checkpoint))
         .routes(routes!(ledger::key))
@@ -189,6 +186,8 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(routes!(risk_models::get))
         .routes(routes!(risk_models::for_equipment))
         .routes(routes!(cases::preview))
+        .routes(case_files)
+        .routes(routes!(cases::published_file))
         .routes(routes!(cases::confirm))
         .routes(routes!(cases::curate))
         .routes(routes!(cases::full))

@@ -10,8 +10,8 @@ use serde::Deserialize;
 use ticorr_cases::similar::Reason;
 use ticorr_cases::{
     Access, AccessInput, AccessRequest, CaseCard, CaseInput, CaseView, CasesError, ConfirmInput,
-    CurationInput, DecisionInput, FullView, ListFilter, Mechanism, OwnCase, Preview, QueueItem,
-    RootCause, SimilarCase,
+    CurationInput, DecisionInput, FileAction, FileReceipt, FullView, ListFilter, Mechanism,
+    OwnCase, Preview, QueueItem, RootCause, SimilarCase, Withheld,
 };
 use ticorr_kernel::PageRequest;
 use ticorr_kernel::equipment::EquipmentType;
@@ -22,12 +22,74 @@ use crate::state::AppState;
 
 pub(super) fn fail(ctx: &PageCtx, e: CasesError) -> PageError {
     match e {
+        CasesError::Attachment(e) => ctx.attachment_error(e),
         CasesError::NotFound => ctx.error(PageErrorKind::NotFound),
         CasesError::Forbidden => ctx.error(PageErrorKind::Forbidden),
         CasesError::Conflict(m) => ctx.error(PageErrorKind::Conflict(m)),
         CasesError::Fields(f) => ctx.error(PageErrorKind::BadRequest(f.to_string())),
         other => ctx.storage_error(other),
     }
+}
+
+/// A file of a case as a page shows it: what publication did (or will do) with it.
+pub(super) struct FileLine {
+    position: u32,
+    kind: String,
+    fate: String,
+    size: Option<String>,
+    sha256: Option<String>,
+    sha256_short: Option<String>,
+    /// Where a reader of the full record downloads the published copy.
+    download: Option<String>,
+}
+
+/// What publication did, or will do, with a file, in words.
+fn fate(ctx: &PageCtx, line: &FileReceipt) -> String {
+    match (line.action, line.withheld_because) {
+        (FileAction::Stripped, _) if line.sha256.is_none() => ctx.t("case-file-planned-strip"),
+        (FileAction::Stripped, _) if line.removed.is_empty() => ctx.t("case-file-clean"),
+        (FileAction::Stripped, _) => ctx.t1(
+            "case-file-stripped",
+            "removed",
+            line.removed
+                .iter()
+                .map(|r| match r.as_str() {
+                    "exif" | "xmp" | "iptc" | "comment" | "text" | "time" | "trailing_data" => {
+                        ctx.label("case-metadata", r)
+                    }
+                    // Other application segments: their JPEG name (APP3 …).
+                    other => other.to_uppercase(),
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        (FileAction::Withheld, Some(Withheld::Format)) => ctx.t("case-file-withheld-format"),
+        (FileAction::Withheld, Some(Withheld::Damaged)) => ctx.t("case-file-withheld-damaged"),
+        (FileAction::Withheld, _) => ctx.t("case-file-withheld-document"),
+    }
+}
+
+/// The receipt's file lines in words; with download links when the reader holds the full
+/// record.
+pub(super) fn file_lines(
+    ctx: &PageCtx,
+    case_id: &str,
+    lines: &[FileReceipt],
+    downloadable: bool,
+) -> Vec<FileLine> {
+    lines
+        .iter()
+        .map(|l| FileLine {
+            position: l.position,
+            kind: ctx.label("attachment-kind", &l.kind),
+            fate: fate(ctx, l),
+            size: l.size_bytes.map(ticorr_platform::attachments::human_size),
+            sha256: l.sha256.clone(),
+            sha256_short: l.sha256.as_deref().map(|s| s.chars().take(12).collect()),
+            download: (downloadable && l.sha256.is_some())
+                .then(|| format!("/api/v1/cases/{case_id}/files/{}", l.position)),
+        })
+        .collect()
 }
 
 /// The mechanism's name in the page's language (the risk engine's wording).
@@ -292,6 +354,8 @@ struct DetailPage<'a> {
     similar: Vec<SimilarRow>,
     /// How the similar cases' score is made, with the weights in use.
     similar_intro: String,
+    /// The receipt's files.
+    files: Vec<FileLine>,
     done: Option<String>,
     error: Option<String>,
 }
@@ -355,6 +419,7 @@ async fn detail_page(
                             )
                         })
                         .collect(),
+                    files: file_lines(ctx, id, &view.receipt.files, false),
                     view,
                     narrative,
                     lessons,
@@ -432,6 +497,7 @@ struct FullPage<'a> {
     card: Card,
     view: FullView,
     narrative: Option<String>,
+    files: Vec<FileLine>,
 }
 
 pub async fn full(ctx: PageCtx, State(state): State<AppState>, Path(id): Path<String>) -> Response {
@@ -440,6 +506,7 @@ pub async fn full(ctx: PageCtx, State(state): State<AppState>, Path(id): Path<St
     }
     match state.cases().full(ctx.caller(), &id).await {
         Ok(view) => render(&FullPage {
+            files: file_lines(&ctx, &id, &view.receipt.files, true),
             card: Card::of(&ctx, &view.card),
             narrative: pick(
                 ctx.lang,
@@ -671,10 +738,21 @@ struct ReviewPage<'a> {
     preview: Preview,
     mechanism: String,
     editable: Vec<(String, String)>,
+    /// The original's files: name, type, size, what publication will do.
+    files: Vec<(ticorr_platform::attachments::Attachment, String)>,
+    /// The upload limit and accepted types, for the form.
+    file_hint: String,
+    notice: Option<String>,
     error: Option<String>,
 }
 
-async fn review_page(ctx: &PageCtx, state: &AppState, id: &str, error: Option<String>) -> Response {
+async fn review_page(
+    ctx: &PageCtx,
+    state: &AppState,
+    id: &str,
+    notice: Option<String>,
+    error: Option<(StatusCode, String)>,
+) -> Response {
     match state.cases().preview(ctx.caller(), id).await {
         Ok(p) => {
             let mut published = p.published.clone();
@@ -687,17 +765,28 @@ async fn review_page(ctx: &PageCtx, state: &AppState, id: &str, error: Option<St
                     ((*f).to_owned(), v)
                 })
                 .collect();
-            let status = if error.is_some() {
-                StatusCode::UNPROCESSABLE_ENTITY
-            } else {
-                StatusCode::OK
+            let (status, error) = match error {
+                Some((status, message)) => (status, Some(message)),
+                None => (StatusCode::OK, None),
             };
+            let files = p
+                .files
+                .iter()
+                .map(|f| (f.attachment.clone(), fate(ctx, &f.publication)))
+                .collect();
             (
                 status,
                 render(&ReviewPage {
                     mechanism: mechanism_name(ctx.lang, p.published.mechanism),
                     preview: p,
                     editable,
+                    files,
+                    file_hint: ctx.t1(
+                        "attachments-file-hint",
+                        "limit",
+                        ticorr_platform::attachments::human_size(state.attachments.max_bytes()),
+                    ),
+                    notice,
                     error,
                     ctx,
                 }),
@@ -712,11 +801,63 @@ pub async fn review(
     ctx: PageCtx,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    Query(done): Query<Done>,
 ) -> Response {
     if let Err(e) = ctx.require_actor() {
         return e.into_response();
     }
-    review_page(&ctx, &state, &id, None).await
+    let notice = match done.done.as_deref() {
+        Some(d @ ("attachment-added" | "attachment-deleted")) => Some(ctx.label("done", d)),
+        _ => None,
+    };
+    review_page(&ctx, &state, &id, notice, None).await
+}
+
+/// The contributor attaches a photo or report to its case (multipart form).
+pub async fn attach(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    req: axum::extract::Request,
+) -> Response {
+    let (ctx, name, bytes) = match super::file_form::read(&state, req).await {
+        super::file_form::FileForm::File(ctx, name, bytes) => (ctx, name, bytes),
+        super::file_form::FileForm::Refused(ctx, status, message) => {
+            return review_page(&ctx, &state, &id, None, Some((status, message))).await;
+        }
+        super::file_form::FileForm::Done(response) => return response,
+    };
+    match state.cases().attach(ctx.caller(), &id, &name, bytes).await {
+        Ok(_) => see_other(&format!(
+            "/cases/mine/{id}?done=attachment-added#case-files"
+        )),
+        Err(CasesError::Attachment(e)) => match super::file_form::refusal(&ctx, &e) {
+            Some(refused) => review_page(&ctx, &state, &id, None, Some(refused)).await,
+            None => ctx.attachment_error(e).into_response(),
+        },
+        Err(CasesError::Conflict(m)) => {
+            review_page(&ctx, &state, &id, None, Some((StatusCode::CONFLICT, m))).await
+        }
+        Err(e) => fail(&ctx, e).into_response(),
+    }
+}
+
+/// The contributor removes a file of its case's original.
+pub async fn detach(
+    State(state): State<AppState>,
+    Path((id, file)): Path<(String, ticorr_kernel::AttachmentId)>,
+    form: CsrfForm<super::auth::Empty>,
+) -> Response {
+    let ctx = form.ctx;
+    if let Err(e) = ctx.require_actor() {
+        return e.into_response();
+    }
+    let owner = match state.cases().owner_of(&id).await {
+        Ok(Some(o)) => o,
+        Ok(None) => return ctx.error(PageErrorKind::NotFound).into_response(),
+        Err(e) => return fail(&ctx, e).into_response(),
+    };
+    let back = format!("/cases/mine/{id}?done=attachment-deleted#case-files");
+    super::file_form::delete(&state, &ctx, &owner, file, &back).await
 }
 
 #[derive(Deserialize)]
@@ -768,7 +909,16 @@ pub async fn confirm(
         .await
     {
         Ok(_) => see_other(&format!("/cases/mine/{id}")),
-        Err(CasesError::Fields(f)) => review_page(&ctx, &state, &id, Some(f.to_string())).await,
+        Err(CasesError::Fields(f)) => {
+            review_page(
+                &ctx,
+                &state,
+                &id,
+                None,
+                Some((StatusCode::UNPROCESSABLE_ENTITY, f.to_string())),
+            )
+            .await
+        }
         Err(e) => fail(&ctx, e).into_response(),
     }
 }

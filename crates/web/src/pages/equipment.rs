@@ -633,21 +633,8 @@ pub async fn delete_attachment(
         Ok(None) => return ctx.error(PageErrorKind::NotFound).into_response(),
         Err(e) => return ctx.equipment_error(e).into_response(),
     };
-    match attachments::delete(
-        &state.db,
-        &state.gate,
-        &state.attachments,
-        ctx.caller(),
-        &owner,
-        file,
-    )
-    .await
-    {
-        Ok(()) => see_other(&format!(
-            "/equipment/{id}?done=attachment-deleted#attachments"
-        )),
-        Err(e) => ctx.attachment_error(e).into_response(),
-    }
+    let back = format!("/equipment/{id}?done=attachment-deleted#attachments");
+    super::file_form::delete(&state, &ctx, &owner, file, &back).await
 }
 
 #[derive(Deserialize)]

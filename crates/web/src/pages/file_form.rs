@@ -136,7 +136,7 @@ pub(super) async fn store(
 
 /// Why an upload was refused, in the page's language, with the status to answer; `None`
 /// for faults that are not the uploader's (those get the error page).
-fn refusal(ctx: &PageCtx, e: &AttachmentError) -> Option<(StatusCode, String)> {
+pub(super) fn refusal(ctx: &PageCtx, e: &AttachmentError) -> Option<(StatusCode, String)> {
     use fluent_bundle::FluentValue;
     let message = match e {
         AttachmentError::Refused(Refused::Mismatch {
@@ -168,4 +168,28 @@ fn refusal(ctx: &PageCtx, e: &AttachmentError) -> Option<(StatusCode, String)> {
         StatusCode::UNPROCESSABLE_ENTITY
     };
     Some((status, message))
+}
+
+/// Deletes file `file` of `owner` through the attachment service (which asks the policies),
+/// then sends the browser to `back`.
+pub(super) async fn delete(
+    state: &AppState,
+    ctx: &PageCtx,
+    owner: &attachments::Owner,
+    file: ticorr_kernel::AttachmentId,
+    back: &str,
+) -> Response {
+    match attachments::delete(
+        &state.db,
+        &state.gate,
+        &state.attachments,
+        ctx.caller(),
+        owner,
+        file,
+    )
+    .await
+    {
+        Ok(()) => super::see_other(back),
+        Err(e) => ctx.attachment_error(e).into_response(),
+    }
 }

@@ -280,21 +280,9 @@ pub async fn delete_evidence(
         Ok(None) => return ctx.error(PageErrorKind::NotFound).into_response(),
         Err(e) => return ctx.standards_error(e).into_response(),
     };
-    match attachments::delete(
-        &state.db,
-        &state.gate,
-        &state.attachments,
-        ctx.caller(),
-        &owner,
-        file,
-    )
-    .await
-    {
-        Ok(()) => see_other(&format!(
-            "/standards/self-inspections/{id}/report?done=evidence-deleted#row-{position}"
-        )),
-        Err(e) => ctx.attachment_error(e).into_response(),
-    }
+    let back =
+        format!("/standards/self-inspections/{id}/report?done=evidence-deleted#row-{position}");
+    super::file_form::delete(&state, &ctx, &owner, file, &back).await
 }
 
 /// The report as a printable PDF document, in `tr`'s language: the outcome, the gaps with

@@ -134,6 +134,13 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .route("/cases/mine", get(cases::mine))
         .route("/cases/mine/{id}", get(cases::review))
         .route("/cases/mine/{id}/confirm", post(cases::confirm))
+        .route(
+            "/cases/mine/{id}/files",
+            post(cases::attach).layer(DefaultBodyLimit::max(crate::api::attachments::body_limit(
+                config,
+            ))),
+        )
+        .route("/cases/mine/{id}/files/{file}/delete", post(cases::detach))
         .route("/cases/curation", get(cases::curation))
         .route("/cases/access", get(cases::access))
         .route("/cases/access/{id}/decide", post(cases::decide))

@@ -889,10 +889,248 @@ async fn the_learned_risk_model_is_trained_anchored_and_shown(app: TestApp) {
     assert!(page.contains("id=\"learned-risk\"") && page.contains("href=\"/risk-models/2\""));
 }
 
+/// A JPEG whose EXIF block holds a GPS position and whose comment names the reporter.
+fn tagged_jpeg() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8 * 6, y as u8 * 8, 120]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    let plain = out.into_inner();
+    let segment = |marker: u8, payload: &[u8]| {
+        let mut s = vec![0xFF, marker];
+        s.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+        s.extend_from_slice(payload);
+        s
+    };
+    let mut tagged = plain[..2].to_vec();
+    tagged.extend(segment(0xE1, b"Exif\0\0MM\0*GPSLatitude 29.87N Make Nikon"));
+    tagged.extend(segment(0xFE, "张建国 摄于北仑厂区".as_bytes()));
+    tagged.extend_from_slice(&plain[2..]);
+    tagged
+}
+
+async fn attach_file(
+    app: &TestApp,
+    who: &Login,
+    id: &str,
+    name: &str,
+    bytes: &[u8],
+) -> (StatusCode, Value) {
+    let (ct, body) = crate::attachments::multipart(name, "application/octet-stream", bytes, &[]);
+    let r = app
+        .post_body(
+            &format!("/api/v1/cases/{id}/files"),
+            Some(&who.token),
+            &ct,
+            body,
+        )
+        .await;
+    let json = if r.body.is_empty() {
+        Value::Null
+    } else {
+        r.json()
+    };
+    (r.status, json)
+}
+
+async fn a_case_s_photos_are_published_without_their_metadata(app: TestApp) {
+    let contributor_org = app.org(OrgKind::Enterprise, &[]).await;
+    let contributor = app.person(contributor_org, Role::Admin).await;
+    let reader_org = app.org(OrgKind::Enterprise, &[]).await;
+    let reader = app.person(reader_org, Role::Member).await;
+    let operator = app.org(OrgKind::Operator, &[]).await;
+    let curator = app.person(operator, Role::Member).await;
+    let (name, uscc) = org_name(&app, contributor_org).await;
+    let id = upload(&app, &contributor, &planted_case(&name, &uscc, 0)).await;
+
+    // Only the contributor attaches, and only what the attachment rules accept.
+    let photo = tagged_jpeg();
+    let (status, _) = attach_file(&app, &reader, &id, "x.jpg", &photo).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = attach_file(&app, &contributor, &id, "张建国_现场.pdf", &photo).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = attach_file(&app, &contributor, &id, "张建国_现场.jpg", &photo).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = attach_file(
+        &app,
+        &contributor,
+        &id,
+        "检测报告.pdf",
+        crate::attachments::PDF,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // The preview says what publication will do with each file.
+    let preview = app
+        .get(
+            &format!("/api/v1/cases/{id}/preview"),
+            Some(&contributor.token),
+        )
+        .await
+        .json();
+    assert_eq!(preview["may_attach"], true);
+    let files = preview["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    assert_eq!(files[0]["attachment"]["file_name"], "张建国_现场.jpg");
+    assert_eq!(files[0]["publication"]["action"], "stripped");
+    assert_eq!(files[1]["publication"]["action"], "withheld");
+    assert_eq!(files[1]["publication"]["withheld_because"], "document");
+    assert_eq!(preview["receipt"]["attachments_stripped"], 1);
+
+    // The review page lists them with their fate, and its form attaches another.
+    let cookie = format!("__Host-ticorr_session={}", contributor.token);
+    let html = app
+        .get_with_cookies(&format!("/cases/mine/{id}"), &cookie)
+        .await
+        .text();
+    assert!(
+        html.contains("张建国_现场.jpg")
+            && html.contains("将去除元数据后公开")
+            && html.contains("不公开：文档内容无法自动脱敏"),
+        "{html}"
+    );
+    let csrf = html
+        .split(&format!("action=\"/cases/mine/{id}/files\""))
+        .nth(1)
+        .unwrap()
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (ct, body) = crate::attachments::multipart(
+        "截面.jpg",
+        "image/jpeg",
+        &photo,
+        &[("_csrf", csrf.as_str())],
+    );
+    let r = app
+        .request(
+            axum::http::Request::builder()
+                .method("POST")
+                .uri(format!("/cases/mine/{id}/files"))
+                .header(axum::http::header::COOKIE, cookie.clone())
+                .header(axum::http::header::CONTENT_TYPE, ct)
+                .body(axum::body::Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let html = app
+        .get_with_cookies(&format!("/cases/mine/{id}?done=attachment-added"), &cookie)
+        .await
+        .text();
+    assert!(html.contains("截面.jpg") && html.contains("id=\"case-done\""));
+    // Removed again through the page's delete form.
+    let third = app
+        .get(
+            &format!("/api/v1/cases/{id}/preview"),
+            Some(&contributor.token),
+        )
+        .await
+        .json()["files"][2]["attachment"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .post_form(
+            &format!("/cases/mine/{id}/files/{third}/delete"),
+            &cookie,
+            &[("_csrf", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+
+    // Once submitted, files are fixed.
+    confirm(&app, &contributor, &id).await;
+    let (status, body) = attach_file(&app, &contributor, &id, "later.jpg", &photo).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+
+    publish(&app, &curator, &id).await;
+    for n in 1..5 {
+        let other = upload(&app, &contributor, &planted_case(&name, &uscc, n)).await;
+        confirm(&app, &contributor, &other).await;
+        publish(&app, &curator, &other).await;
+    }
+    assert_eq!(stage_of(&app, &id).await, "published");
+
+    // The receipt, public with the case: the photo's metadata removed, the report withheld,
+    // and nothing of the uploaded names.
+    let public = app.get(&format!("/api/v1/cases/{id}"), None).await.json();
+    let receipt = &public["receipt"];
+    assert_eq!(receipt["attachments_stripped"], 1);
+    let lines = receipt["files"].as_array().unwrap();
+    assert_eq!(lines[0]["action"], "stripped");
+    assert_eq!(lines[0]["removed"], json!(["exif", "comment"]));
+    let sha = lines[0]["sha256"].as_str().unwrap().to_owned();
+    assert_eq!(lines[1]["withheld_because"], "document");
+    assert!(lines[1]["sha256"].is_null());
+    assert_clean(receipt, &["张建国", "检测报告", &name]);
+
+    // The copy is read with the full record only.
+    let path = format!("/api/v1/cases/{id}/files/1");
+    let r = app.get(&path, Some(&reader.token)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    assert_eq!(app.get(&path, None).await.status, StatusCode::UNAUTHORIZED);
+    let r = app
+        .post_json(
+            &format!("/api/v1/cases/{id}/access-requests"),
+            Some(&reader.token),
+            &json!({ "purpose": "复核同类换热器的腐蚀形貌" }),
+        )
+        .await;
+    let request = r.json()["id"].as_str().unwrap().to_owned();
+    let r = app
+        .post_json(
+            &format!("/api/v1/cases/access-requests/{request}/decision"),
+            Some(&contributor.token),
+            &json!({ "grant": true }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = app.get(&path, Some(&reader.token)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.header("content-type"), Some("image/jpeg"));
+    let disposition = r.header("content-disposition").unwrap();
+    assert!(
+        disposition.contains("-1.jpg") && !disposition.contains("%E5%BC%A0"),
+        "{disposition}"
+    );
+    let copy = r.body.to_vec();
+    let text = String::from_utf8_lossy(&copy).into_owned();
+    assert!(!text.contains("GPSLatitude") && !text.contains("Nikon"));
+    assert!(!copy.windows(9).any(|w| w == "张建国".as_bytes()));
+    assert_eq!(
+        ticorr_platform::attachments::sha256_of(&copy),
+        sha,
+        "the copy is the one the receipt names"
+    );
+    let pixels = |b: &[u8]| image::load_from_memory(b).unwrap().to_rgb8().into_raw();
+    assert_eq!(pixels(&copy), pixels(&photo), "not a pixel changed");
+    // A withheld file has no copy.
+    let r = app
+        .get(&format!("/api/v1/cases/{id}/files/2"), Some(&reader.token))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // The download is logged for the contributor and anchored like a read of the record.
+    let accesses = app
+        .get("/api/v1/cases/accesses", Some(&contributor.token))
+        .await
+        .json();
+    assert_eq!(accesses["items"].as_array().unwrap().len(), 1);
+    assert_eq!(accesses["items"][0]["purpose"], "复核同类换热器的腐蚀形貌");
+    let report = crate::standards::verify(&app).await;
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+}
+
 ticorr_test_support::on_both_engines!(
     the_learned_risk_model_is_trained_anchored_and_shown,
     similar_cases_come_from_published_ones_and_say_why,
     a_case_goes_from_upload_to_a_granted_read,
     a_curator_sends_a_case_back_and_withdraws_a_published_one,
     the_pages_take_a_case_from_the_form_to_a_granted_reader,
+    a_case_s_photos_are_published_without_their_metadata,
 );
