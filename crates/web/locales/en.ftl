@@ -1193,6 +1193,14 @@ cases-title = Failure cases
 cases-intro = Corrosion failures of titanium heating equipment shared by enterprises, desensitized before publication: names, contacts, addresses and costs never leave the contributor, and each case hides among at least k published ones. Summaries are public; registered users read the details; the full record with test data is granted on application.
 cases-upload = Share a failure case
 cases-mine = Our cases
+cases-import = Import cases from a spreadsheet
+cases-import-intro = Bring in the accident records your plant already keeps: a CSV (UTF-8) or Excel (.xlsx) file with one case per row and one column per field of the upload form, headed by the template's names or their Chinese labels (失效日期, 设备类型, 钛材牌号 …); list root causes separated by semicolons. Every row is checked as an upload is; if any row has a problem nothing is imported and every problem is listed by row. Imported cases are drafts, sealed with your organisation's key: review and confirm each one before it goes to curation.
+cases-import-hint = .csv or .xlsx, up to 5,000 rows; failure_date, equipment_type and grade are required.
+cases-import-done = { $count ->
+    [one] One case imported as a draft.
+   *[other] { $count } cases imported as drafts.
+}
+cases-import-see-drafts = Review the drafts
 cases-access = Applications and access log
 cases-curation = Curation
 cases-any = Any

@@ -238,6 +238,7 @@ impl From<ticorr_cases::CasesError> for ApiError {
             E::Fields(f) => ApiError::Invalid(f),
             E::Conflict(m) => ApiError::Conflict(m),
             E::Attachment(e) => e.into(),
+            E::Unreadable(m) => ApiError::BadRequest(m),
             other => ApiError::internal(other),
         }
     }

@@ -33,6 +33,13 @@ pub fn handlers(state: &AppState) -> Handlers {
             ticorr_standards::lifecycle::REVIEW_DUE_JOB,
             ticorr_standards::revision::run_review_due,
         )
+        .register(ticorr_cases::import::IMPORT_KIND, {
+            let state = state.clone();
+            move |ctx| {
+                let state = state.clone();
+                async move { state.cases().run_import(ctx).await }
+            }
+        })
         .register(ticorr_cases::risk_models::TRAIN_JOB, {
             let (gate, settings) = (state.gate.clone(), state.config.cases.model);
             move |ctx| ticorr_cases::risk_models::run_train(gate.clone(), settings, ctx)

@@ -14,6 +14,7 @@
 //! [`Gate`].
 
 pub mod files;
+pub mod import;
 pub mod learned;
 pub mod model;
 pub mod publication;
@@ -130,6 +131,9 @@ pub enum CasesError {
     Notify(#[from] ticorr_platform::notify::NotifyError),
     #[error(transparent)]
     Attachment(#[from] AttachmentError),
+    /// An import file that cannot be read (its format, header or size).
+    #[error("{0}")]
+    Unreadable(String),
     #[error("stored case data is damaged: {0}")]
     Corrupt(String),
 }
@@ -554,22 +558,7 @@ impl<'a> Cases<'a> {
                 org.industry_code.as_deref(),
             )
             .map_err(CasesError::Fields)?;
-        if let Some(eid) = &valid.input.equipment_id {
-            let found: Option<String> =
-                sqlx::query_scalar("SELECT org_id FROM equipment WHERE id = $1")
-                    .bind(eid.clone())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if found.as_deref() != Some(actor.org_id.to_string().as_str()) {
-                let mut e = FieldErrors::new();
-                e.add(
-                    "equipment_id",
-                    "unknown",
-                    "no equipment item of your organisation has this id",
-                );
-                return Err(CasesError::Fields(e));
-            }
-        }
+        self.check_item(&mut tx, actor.org_id, &valid).await?;
         let (mechanism, _) = self
             .write_original(&mut tx, &id, actor.org_id, actor.person_id, &valid, now)
             .await?;
@@ -590,6 +579,33 @@ impl<'a> Cases<'a> {
             created_at: now,
             updated_at: now,
         })
+    }
+
+    /// Refuses a case that names an equipment item not of `org`.
+    async fn check_item(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        org: OrgId,
+        valid: &model::ValidCase,
+    ) -> Result<(), CasesError> {
+        let Some(eid) = &valid.input.equipment_id else {
+            return Ok(());
+        };
+        let found: Option<String> =
+            sqlx::query_scalar("SELECT org_id FROM equipment WHERE id = $1")
+                .bind(eid.clone())
+                .fetch_optional(&mut *conn)
+                .await?;
+        if found.as_deref() != Some(org.to_string().as_str()) {
+            let mut e = FieldErrors::new();
+            e.add(
+                "equipment_id",
+                "unknown",
+                "no equipment item of your organisation has this id",
+            );
+            return Err(CasesError::Fields(e));
+        }
+        Ok(())
     }
 
     /// Stores a validated case as uploaded: the original (with the region and industry it

@@ -10,11 +10,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use ticorr_db::Db;
-use ticorr_kernel::{EquipmentId, Level, TokenId};
-use ticorr_platform::identity::principal;
+use ticorr_kernel::{EquipmentId, Level};
 use ticorr_platform::jobs::NewJob;
 use ticorr_platform::jobs::worker::{JobContext, JobFailure, Settled};
-use ticorr_platform::policy::{Action, Principal, Via};
+use ticorr_platform::policy::Action;
 use ticorr_platform::{Caller, Gate};
 
 use crate::{EquipmentError, ExportFormat, ImportReport, RowError, owner_of, record_ref};
@@ -58,18 +57,11 @@ pub async fn start_import(
             &record_ref(EquipmentId::new(), owner, Level::Private, None),
         )
         .await?;
-    // The worker acts as the caller did: with a token's scopes when a token asked.
-    let via = match &actor.via {
-        Via::Token { id, scopes } => json!({
-            "token": id.to_string(),
-            "scopes": scopes.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
-        }),
-        Via::Session(_) | Via::System => Value::Null,
-    };
     let payload = json!({
         "format": format.extension(),
         "rows": rows.len(),
-        "via": via,
+        // The worker acts as the caller did: with a token's scopes when a token asked.
+        "via": ticorr_platform::jobs::worker::started_via(actor),
     });
     let id = NewJob::new(IMPORT_KIND, payload)
         .started_by(actor.person_id, actor.org_id)
@@ -96,58 +88,18 @@ fn rejected(message: impl Into<String>, row_errors: Vec<RowError>) -> Value {
     .unwrap_or(Value::Null)
 }
 
-/// Settles the job with `result` and nothing else written.
-async fn settle(ctx: &JobContext, result: Value) -> Result<Settled, JobFailure> {
-    let mut tx = ctx.db.begin().await?;
-    let settled = ctx.complete_in(&mut tx, Some(&result)).await?;
-    tx.commit().await?;
-    Ok(settled)
-}
-
 /// The handler of [`IMPORT_KIND`]: runs the import as the person who started it, with
 /// the rights they have now.
 pub async fn run_import(gate: Gate, ctx: JobContext) -> Result<Settled, JobFailure> {
     let payload = &ctx.job.payload;
-    let person = ctx
-        .job
-        .started_by_person
-        .ok_or_else(|| JobFailure::permanent("the import job names nobody who started it"))?;
     let format = match payload.get("format").and_then(Value::as_str) {
         Some("xlsx") => ExportFormat::Xlsx,
         Some("csv") => ExportFormat::Csv,
         _ => return Err(JobFailure::permanent("the import job names no file format")),
     };
-    let via = match payload.get("via").filter(|v| !v.is_null()) {
-        Some(v) => {
-            let id: TokenId = v
-                .get("token")
-                .and_then(Value::as_str)
-                .and_then(|t| t.parse().ok())
-                .ok_or_else(|| JobFailure::permanent("the import job's token is unreadable"))?;
-            let scopes = v
-                .get("scopes")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|s| s.as_str()?.parse::<Action>().ok())
-                        .collect()
-                })
-                .unwrap_or_default();
-            Via::Token { id, scopes }
-        }
-        None => Via::System,
-    };
-    let actor = {
-        let mut conn = ctx.db.pool().acquire().await?;
-        principal::load_actor(&mut conn, person, via).await?
-    };
-    let Some(actor) = actor else {
+    let Some(caller) = ctx.starter().await? else {
         let msg = "the person who started the import can no longer act on the platform";
-        return settle(&ctx, rejected(msg, vec![])).await;
-    };
-    let caller = Caller {
-        principal: Principal::Person(Box::new(actor)),
-        ip: None,
+        return ctx.settle(&rejected(msg, vec![])).await;
     };
     let (_, bytes) = ctx
         .input()
@@ -155,7 +107,7 @@ pub async fn run_import(gate: Gate, ctx: JobContext) -> Result<Settled, JobFailu
         .ok_or_else(|| JobFailure::permanent("the import job's file is missing"))?;
     let rows = match crate::parse_import(&bytes, format) {
         Ok(rows) => rows,
-        Err(e) => return settle(&ctx, rejected(e.to_string(), vec![])).await,
+        Err(e) => return ctx.settle(&rejected(e.to_string(), vec![])).await,
     };
     let total = rows.len() as i64;
     ctx.progress(0, Some(total), Some("checking")).await?;
@@ -194,13 +146,13 @@ async fn import_failure(ctx: &JobContext, e: EquipmentError) -> Result<Settled, 
     match e {
         EquipmentError::Import(errors) => {
             let msg = "the file has errors; nothing was imported";
-            settle(ctx, rejected(msg, errors)).await
+            ctx.settle(&rejected(msg, errors)).await
         }
         EquipmentError::Forbidden | EquipmentError::NotFound => {
             let msg = "you may no longer import equipment for your organisation";
-            settle(ctx, rejected(msg, vec![])).await
+            ctx.settle(&rejected(msg, vec![])).await
         }
-        EquipmentError::Unreadable(msg) => settle(ctx, rejected(msg, vec![])).await,
+        EquipmentError::Unreadable(msg) => ctx.settle(&rejected(msg, vec![])).await,
         EquipmentError::Invalid(fe) => {
             let errors = fe
                 .iter()
@@ -210,10 +162,10 @@ async fn import_failure(ctx: &JobContext, e: EquipmentError) -> Result<Settled, 
                     message: e.message.clone(),
                 })
                 .collect();
-            settle(
-                ctx,
-                rejected("the file has errors; nothing was imported", errors),
-            )
+            ctx.settle(&rejected(
+                "the file has errors; nothing was imported",
+                errors,
+            ))
             .await
         }
         EquipmentError::Storage(e) => Err(e.into()),

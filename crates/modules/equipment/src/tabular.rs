@@ -110,26 +110,37 @@ fn header_field(header: &str) -> Result<Option<&'static Field>, String> {
         .ok_or_else(|| format!("unknown column `{}`", header.trim()))
 }
 
-fn rows_from_grid(grid: Vec<Vec<String>>) -> Result<Vec<RawRow>, String> {
-    let mut iter = grid.into_iter();
-    let header = iter.next().ok_or("the file is empty")?;
+/// The columns a header row names, each found by `lookup` (`Ok(None)` for a column to
+/// ignore); every unknown column is named in one error.
+pub fn header_columns<T>(
+    header: &[String],
+    lookup: impl Fn(&str) -> Result<Option<T>, String>,
+) -> Result<Vec<Option<T>>, String> {
     let mut columns = Vec::with_capacity(header.len());
     let mut problems = Vec::new();
-    for h in &header {
-        match header_field(h) {
-            Ok(f) => columns.push(f),
+    for h in header {
+        match lookup(h) {
+            Ok(c) => columns.push(c),
             Err(e) => {
                 problems.push(e);
                 columns.push(None);
             }
         }
     }
-    if !problems.is_empty() {
-        return Err(format!(
+    if problems.is_empty() {
+        Ok(columns)
+    } else {
+        Err(format!(
             "{}; the header row must use the column names of the template",
             problems.join(", ")
-        ));
+        ))
     }
+}
+
+fn rows_from_grid(grid: Vec<Vec<String>>) -> Result<Vec<RawRow>, String> {
+    let mut iter = grid.into_iter();
+    let header = iter.next().ok_or("the file is empty")?;
+    let columns = header_columns(&header, header_field)?;
     for required in FIELDS.iter().filter(|f| f.required) {
         if !columns.iter().flatten().any(|f| f.name == required.name) {
             return Err(format!("the header row has no `{}` column", required.name));
@@ -155,11 +166,17 @@ fn rows_from_grid(grid: Vec<Vec<String>>) -> Result<Vec<RawRow>, String> {
 
 /// Reads an import file into rows.
 pub fn read(bytes: &[u8], format: ExportFormat) -> Result<Vec<RawRow>, String> {
-    let grid = match format {
-        ExportFormat::Csv => read_csv(bytes)?,
-        ExportFormat::Xlsx => read_xlsx(bytes)?,
-    };
-    rows_from_grid(grid)
+    rows_from_grid(read_grid(bytes, format)?)
+}
+
+/// The cells of a CSV file (UTF-8, with or without a byte-order mark) or of an Excel
+/// workbook's first sheet, as text a person would have typed, row by row. Other modules'
+/// imports read their files with this too.
+pub fn read_grid(bytes: &[u8], format: ExportFormat) -> Result<Vec<Vec<String>>, String> {
+    match format {
+        ExportFormat::Csv => read_csv(bytes),
+        ExportFormat::Xlsx => read_xlsx(bytes),
+    }
 }
 
 fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
@@ -224,7 +241,8 @@ fn excel_serial_to_date(serial: f64) -> String {
     }
 }
 
-fn parse_flag(s: &str) -> Option<Result<bool, ()>> {
+/// A yes/no cell (`true`/`false`, `yes`/`no`, `1`/`0`, 是/否, 有/无); `None` when empty.
+pub fn parse_flag(s: &str) -> Option<Result<bool, ()>> {
     let t = s.trim().to_lowercase();
     if t.is_empty() {
         return None;

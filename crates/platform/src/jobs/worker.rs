@@ -37,6 +37,7 @@ use tracing::Instrument;
 
 use super::schedule::{self, Recurring};
 use super::{Job, JobError};
+use crate::policy::{Action, Principal, Via};
 
 /// The job runtime's settings (`[jobs]` in the configuration file).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -191,6 +192,50 @@ impl JobContext {
 
     pub fn worker(&self) -> &str {
         &self.worker
+    }
+
+    /// Completes the job with `result` and nothing else written (an outcome such as a
+    /// rejected file, which is a result rather than a failure).
+    pub async fn settle(&self, result: &Value) -> Result<Settled, JobFailure> {
+        let mut tx = self.db.begin().await?;
+        let settled = self.complete_in(&mut tx, Some(result)).await?;
+        tx.commit().await?;
+        Ok(settled)
+    }
+
+    /// The person who started the job, as the caller they would be now (their current
+    /// rights; the same token scopes when a token started it, see [`started_via`]). `None`
+    /// when the job names nobody or that person can no longer act on the platform.
+    pub async fn starter(&self) -> Result<Option<crate::Caller>, JobFailure> {
+        let Some(person) = self.job.started_by_person else {
+            return Ok(None);
+        };
+        let via = match self.job.payload.get("via").filter(|v| !v.is_null()) {
+            Some(v) => {
+                let id = v
+                    .get("token")
+                    .and_then(Value::as_str)
+                    .and_then(|t| t.parse().ok())
+                    .ok_or_else(|| JobFailure::permanent("the job's token is unreadable"))?;
+                let scopes = v
+                    .get("scopes")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|s| s.as_str()?.parse::<Action>().ok())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Via::Token { id, scopes }
+            }
+            None => Via::System,
+        };
+        let mut conn = self.db.pool().acquire().await?;
+        let actor = crate::identity::principal::load_actor(&mut conn, person, via).await?;
+        Ok(actor.map(|a| crate::Caller {
+            principal: Principal::Person(Box::new(a)),
+            ip: None,
+        }))
     }
 
     /// Reports how far the job got (shown by its status resource). Call it between
@@ -553,4 +598,16 @@ pub const PRUNE_KIND: &str = "jobs.prune";
 pub async fn prune_handler(ctx: JobContext) -> Result<Settled, JobFailure> {
     let n = super::prune_done(&ctx.db, retention_cutoff(&ctx)).await?;
     Ok(Settled::done(Some(serde_json::json!({ "deleted": n }))))
+}
+
+/// What a job's payload records (as `via`) of how its starter asked, so that
+/// [`JobContext::starter`] acts with a token's scopes when a token started it.
+pub fn started_via(actor: &crate::policy::Actor) -> Value {
+    match &actor.via {
+        Via::Token { id, scopes } => serde_json::json!({
+            "token": id.to_string(),
+            "scopes": scopes.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+        }),
+        Via::Session(_) | Via::System => Value::Null,
+    }
 }

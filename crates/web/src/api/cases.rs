@@ -168,6 +168,37 @@ pub async fn published_file(
     ))
 }
 
+/// Starts an import of cases from CSV or Excel (one column per upload field, headed by its
+/// name or Chinese label; `root_causes` separated by `;`). The file is read at once (its
+/// columns known, at most 5,000 rows) and stored with a `cases.import` job: `202 Accepted`
+/// with `Location: /api/v1/jobs/{id}`. When the job is `done`, its `result` says `imported`
+/// (`rows`, the drafts' `ids`) or `rejected` (every bad row by number and field; nothing was
+/// stored). Every row becomes a draft, to review and confirm like an upload.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/import",
+    tag = "cases",
+    operation_id = "import_cases",
+    request_body(content = String, description = "The CSV text (UTF-8), an .xlsx file, or a multipart form with `file`", content_type = "text/csv"),
+    responses(
+        (status = 202, description = "The import job was started; follow the `Location` header", body = crate::api::jobs::JobView,
+            headers(("Location" = String, description = "The job's status resource"))),
+        (status = 400, description = "The file cannot be read, has unknown columns or too many rows; nothing was started", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn import(
+    State(state): State<AppState>,
+    ApiPerson(caller, _): ApiPerson,
+    file: crate::api::equipment::ImportFile,
+) -> Result<axum::response::Response, ApiError> {
+    let id = state
+        .cases()
+        .start_import(&caller, file.bytes.to_vec(), file.name)
+        .await?;
+    crate::api::jobs::accepted(&state, &caller, &id).await
+}
+
 /// A case's stage after a step.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StageReply {

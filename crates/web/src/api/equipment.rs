@@ -299,13 +299,7 @@ pub async fn import(
         file.name,
     )
     .await?;
-    let job = ticorr_platform::jobs::access::view(&state.db, &state.gate, &caller, &id).await?;
-    let location = format!("/api/v1/jobs/{id}");
-    let mut res = (StatusCode::ACCEPTED, Json(JobView::from(job))).into_response();
-    if let Ok(v) = HeaderValue::from_str(&location) {
-        res.headers_mut().insert(header::LOCATION, v);
-    }
-    Ok(res)
+    crate::api::jobs::accepted(&state, &caller, &id).await
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -24,6 +24,22 @@ impl From<JobAccessError> for ApiError {
     }
 }
 
+/// `202 Accepted` for a job just started: the job as its status resource shows it, with
+/// `Location` pointing there.
+pub async fn accepted(
+    state: &AppState,
+    caller: &ticorr_platform::Caller,
+    id: &str,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let job = access::view(&state.db, &state.gate, caller, id).await?;
+    let mut res = (axum::http::StatusCode::ACCEPTED, Json(JobView::from(job))).into_response();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&format!("/api/v1/jobs/{id}")) {
+        res.headers_mut().insert(axum::http::header::LOCATION, v);
+    }
+    Ok(res)
+}
+
 /// How far a running job got.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct JobProgress {

@@ -105,6 +105,14 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
     let (schemas, paths, evidence) =
         routes!(attachments::list_evidence, attachments::upload_evidence);
     let evidence = (schemas, paths, evidence.layer(file_limit));
+    let (schemas, paths, case_import) = routes!(cases::import);
+    let case_import = (
+        schemas,
+        paths,
+        case_import.layer(axum::extract::DefaultBodyLimit::max(
+            config.http.upload_limit_bytes,
+        )),
+    );
     let (schemas, paths, case_files) = routes!(cases::attach);
     let case_files = (schemas, paths, case_files.layer(file_limit));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -174,6 +182,7 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(routes!(search::start_reindex, search::reindex_status))
         .routes(routes!(risk::assess))
         .routes(routes!(cases::list, cases::upload))
+        .routes(case_import)
         .routes(routes!(cases::mine))
         .routes(routes!(cases::queue))
         .routes(routes!(cases::requests))

@@ -3,8 +3,7 @@
 //! version, and the newest version's figures for an equipment item the caller may read.
 
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Serialize;
 use ticorr_cases::risk_models::{self, ItemFigures, Released, VersionSummary};
 use ticorr_kernel::EquipmentId;
@@ -79,12 +78,7 @@ pub async fn train(
     ApiPerson(caller, _): ApiPerson,
 ) -> Result<Response, ApiError> {
     let id = risk_models::request(&state.db, &state.gate, &caller).await?;
-    let job = ticorr_platform::jobs::access::view(&state.db, &state.gate, &caller, &id).await?;
-    let mut res = (StatusCode::ACCEPTED, Json(JobView::from(job))).into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/jobs/{id}")) {
-        res.headers_mut().insert(header::LOCATION, v);
-    }
-    Ok(res)
+    crate::api::jobs::accepted(&state, &caller, &id).await
 }
 
 /// The newest version's figures for an item.

@@ -1063,3 +1063,96 @@ pub async fn decide(
         Err(e) => fail(&ctx, e).into_response(),
     }
 }
+
+/// The case import page.
+const IMPORT: super::import::ImportKind = super::import::ImportKind {
+    job_kind: ticorr_cases::import::IMPORT_KIND,
+    title_key: "cases-import",
+    intro_key: "cases-import-intro",
+    hint_key: "cases-import-hint",
+    back_href: "/cases/mine",
+    back_key: "cases-mine",
+    template_href: "/cases/import/template.csv",
+    action: "/cases/import",
+};
+
+#[derive(Deserialize, Default)]
+pub struct ImportQuery {
+    /// The import job to show: its progress while it runs, its result once done.
+    job: Option<String>,
+}
+
+pub async fn import_form(ctx: PageCtx, Query(q): Query<ImportQuery>) -> Response {
+    use super::import::{ImportPageData, page};
+    use ticorr_cases::import::ImportOutcome;
+    if let Err(e) = ctx.require_actor() {
+        return e.into_response();
+    }
+    let Some(id) = q.job else {
+        return page(&ctx, StatusCode::OK, &IMPORT, ImportPageData::default());
+    };
+    let job = match super::import::job(&ctx, &IMPORT, &id).await {
+        Ok(j) => j,
+        Err(r) => return r,
+    };
+    let mut data = ImportPageData {
+        job: Some(super::jobs::JobPanel::new(&ctx, &job)),
+        ..Default::default()
+    };
+    match job
+        .result
+        .clone()
+        .and_then(|r| serde_json::from_value::<ImportOutcome>(r).ok())
+    {
+        Some(ImportOutcome::Imported { rows, .. }) => {
+            data.done = Some((
+                ctx.t1("cases-import-done", "count", rows),
+                "/cases/mine".into(),
+                ctx.t("cases-import-see-drafts"),
+            ));
+        }
+        Some(ImportOutcome::Rejected {
+            message,
+            row_errors,
+        }) => {
+            if row_errors.is_empty() {
+                data.file_error = Some(message);
+            }
+            data.row_errors = row_errors;
+        }
+        None => {}
+    }
+    page(&ctx, StatusCode::OK, &IMPORT, data)
+}
+
+/// The import form posts multipart data; the anti-forgery token is one of its fields.
+pub async fn import(State(state): State<AppState>, req: axum::extract::Request) -> Response {
+    let (ctx, name, bytes) = match super::import::read_form(&state, &IMPORT, req).await {
+        Ok(form) => form,
+        Err(r) => return r,
+    };
+    match state
+        .cases()
+        .start_import(ctx.caller(), bytes, name.clone())
+        .await
+    {
+        Ok(id) => see_other(&format!("/cases/import?job={id}")),
+        Err(CasesError::Unreadable(msg)) => super::import::refused(&ctx, &IMPORT, msg, name),
+        Err(e) => fail(&ctx, e).into_response(),
+    }
+}
+
+/// The import template: the header row.
+pub async fn import_template() -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"ticorr-cases-template.csv\"",
+            ),
+        ],
+        ticorr_cases::import::template_csv(),
+    )
+        .into_response()
+}

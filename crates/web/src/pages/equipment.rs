@@ -2,12 +2,11 @@
 //! create, edit, delete, import and export.
 
 use askama::Template;
-use axum::extract::{FromRequest, Multipart, Query, Request, State};
+use axum::extract::{Query, Request, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use ticorr_equipment::{
-    self as equipment, EquipmentError, EquipmentInput, EquipmentView, ExportFormat, ImportReport,
-    ListFilter, RowError,
+    self as equipment, EquipmentError, EquipmentInput, EquipmentView, ExportFormat, ListFilter,
 };
 use ticorr_kernel::equipment::{EquipmentType, GalvanicPartner, TitaniumGrade};
 use ticorr_kernel::{AttachmentId, EquipmentId, FieldErrors, Level, OrgId, OrgKind, PageRequest};
@@ -1146,40 +1145,17 @@ pub async fn delete(
     }
 }
 
-#[derive(Template)]
-#[template(path = "equipment_import.html")]
-struct ImportPage<'a> {
-    ctx: &'a PageCtx,
-    job: Option<super::jobs::JobPanel>,
-    report: Option<ImportReport>,
-    row_errors: Vec<RowError>,
-    file_error: Option<String>,
-    file_name: String,
-}
-
-fn import_page(ctx: &PageCtx, status: axum::http::StatusCode, page: ImportPageData) -> Response {
-    (
-        status,
-        render(&ImportPage {
-            ctx,
-            job: page.job,
-            report: page.report,
-            row_errors: page.row_errors,
-            file_error: page.file_error,
-            file_name: page.file_name,
-        }),
-    )
-        .into_response()
-}
-
-#[derive(Default)]
-struct ImportPageData {
-    job: Option<super::jobs::JobPanel>,
-    report: Option<ImportReport>,
-    row_errors: Vec<RowError>,
-    file_error: Option<String>,
-    file_name: String,
-}
+/// The equipment import page.
+const IMPORT: super::import::ImportKind = super::import::ImportKind {
+    job_kind: equipment::jobs::IMPORT_KIND,
+    title_key: "equipment-import",
+    intro_key: "import-intro",
+    hint_key: "import-file-hint",
+    back_href: "/equipment",
+    back_key: "nav-equipment",
+    template_href: "/equipment/template.csv",
+    action: "/equipment/import",
+};
 
 #[derive(Deserialize, Default)]
 pub struct ImportQuery {
@@ -1188,23 +1164,21 @@ pub struct ImportQuery {
 }
 
 pub async fn import_form(ctx: PageCtx, Query(q): Query<ImportQuery>) -> Response {
+    use super::import::{ImportPageData, page};
     if let Err(e) = ctx.require_actor() {
         return e.into_response();
     }
     let Some(id) = q.job else {
-        return import_page(&ctx, axum::http::StatusCode::OK, ImportPageData::default());
+        return page(
+            &ctx,
+            axum::http::StatusCode::OK,
+            &IMPORT,
+            ImportPageData::default(),
+        );
     };
-    let job = match ticorr_platform::jobs::access::view(
-        &ctx.state.db,
-        &ctx.state.gate,
-        ctx.caller(),
-        &id,
-    )
-    .await
-    {
-        Ok(j) if j.kind == equipment::jobs::IMPORT_KIND => j,
-        Ok(_) => return ctx.error(PageErrorKind::NotFound).into_response(),
-        Err(e) => return ctx.job_error(e).into_response(),
+    let job = match super::import::job(&ctx, &IMPORT, &id).await {
+        Ok(j) => j,
+        Err(r) => return r,
     };
     let mut data = ImportPageData {
         job: Some(super::jobs::JobPanel::new(&ctx, &job)),
@@ -1215,7 +1189,15 @@ pub async fn import_form(ctx: PageCtx, Query(q): Query<ImportQuery>) -> Response
         .clone()
         .and_then(|r| serde_json::from_value::<equipment::jobs::ImportOutcome>(r).ok());
     match outcome {
-        Some(equipment::jobs::ImportOutcome::Imported { report }) => data.report = Some(report),
+        Some(equipment::jobs::ImportOutcome::Imported { report }) => {
+            let message = format!(
+                "{} {} {}",
+                ctx.t1("import-done", "rows", report.rows),
+                ctx.t1("import-created", "count", report.created),
+                ctx.t1("import-updated", "count", report.updated)
+            );
+            data.done = Some((message, "/equipment".into(), ctx.t("import-see-list")));
+        }
         Some(equipment::jobs::ImportOutcome::Rejected {
             message,
             row_errors,
@@ -1227,96 +1209,20 @@ pub async fn import_form(ctx: PageCtx, Query(q): Query<ImportQuery>) -> Response
         }
         None => {}
     }
-    import_page(&ctx, axum::http::StatusCode::OK, data)
+    page(&ctx, axum::http::StatusCode::OK, &IMPORT, data)
 }
 
 /// The import form posts multipart data; the anti-forgery token is one of its fields.
 pub async fn import(State(state): State<AppState>, req: Request) -> Response {
-    let (mut parts, body) = req.into_parts();
-    let ctx = match <PageCtx as axum::extract::FromRequestParts<AppState>>::from_request_parts(
-        &mut parts, &state,
-    )
-    .await
-    {
-        Ok(c) => c,
+    let (ctx, name, bytes) = match super::import::read_form(&state, &IMPORT, req).await {
+        Ok(form) => form,
         Err(r) => return r,
     };
-    if let Err(e) = ctx.require_actor() {
-        return e.into_response();
-    }
-    let req = Request::from_parts(parts, body);
-    let mut mp = match Multipart::from_request(req, &state).await {
-        Ok(m) => m,
-        Err(e) => {
-            return ctx
-                .error(PageErrorKind::BadRequest(e.body_text()))
-                .into_response();
-        }
-    };
-    let mut csrf = String::new();
-    let mut file: Option<(Option<String>, Vec<u8>)> = None;
-    loop {
-        match mp.next_field().await {
-            Ok(Some(field)) => match field.name() {
-                Some("_csrf") => csrf = field.text().await.unwrap_or_default(),
-                Some("file") => {
-                    let name = field.file_name().map(str::to_owned);
-                    match field.bytes().await {
-                        Ok(b) => file = Some((name, b.to_vec())),
-                        Err(e) => {
-                            let status = e.status();
-                            let msg = if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                                ctx.t("error-body-too-large")
-                            } else {
-                                e.body_text()
-                            };
-                            return import_page(
-                                &ctx,
-                                status,
-                                ImportPageData {
-                                    file_error: Some(msg),
-                                    ..Default::default()
-                                },
-                            );
-                        }
-                    }
-                }
-                _ => {}
-            },
-            Ok(None) => break,
-            Err(e) => {
-                return ctx
-                    .error(PageErrorKind::BadRequest(e.body_text()))
-                    .into_response();
-            }
-        }
-    }
-    if ctx.csrf.is_empty() || !ticorr_platform::identity::secret::constant_time_eq(&ctx.csrf, &csrf)
+    match equipment::jobs::start_import(&state.db, &state.gate, ctx.caller(), bytes, name.clone())
+        .await
     {
-        return ctx.error(PageErrorKind::Csrf).into_response();
-    }
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return import_page(
-            &ctx,
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            ImportPageData {
-                file_error: Some(ctx.t("import-no-file")),
-                ..Default::default()
-            },
-        );
-    };
-    let file_name = name.clone().unwrap_or_default();
-    match equipment::jobs::start_import(&state.db, &state.gate, ctx.caller(), bytes, name).await {
         Ok(id) => see_other(&format!("/equipment/import?job={id}")),
-        Err(EquipmentError::Unreadable(msg)) => import_page(
-            &ctx,
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            ImportPageData {
-                file_error: Some(msg),
-                file_name,
-                ..Default::default()
-            },
-        ),
+        Err(EquipmentError::Unreadable(msg)) => super::import::refused(&ctx, &IMPORT, msg, name),
         Err(e) => ctx.equipment_error(e).into_response(),
     }
 }

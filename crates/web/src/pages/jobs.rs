@@ -79,8 +79,13 @@ impl JobPanel {
             last_error: j.last_error.clone(),
             created: j.created_at.human(),
             finished_at: j.finished_at.map(|t| t.human()).unwrap_or_default(),
-            result_href: (j.kind == ticorr_equipment::jobs::IMPORT_KIND)
-                .then(|| format!("/equipment/import?job={}", j.id)),
+            result_href: match j.kind.as_str() {
+                ticorr_equipment::jobs::IMPORT_KIND => {
+                    Some(format!("/equipment/import?job={}", j.id))
+                }
+                ticorr_cases::import::IMPORT_KIND => Some(format!("/cases/import?job={}", j.id)),
+                _ => None,
+            },
         }
     }
 }

@@ -10,6 +10,7 @@ mod cases;
 mod equipment;
 mod file_form;
 mod home;
+mod import;
 pub(crate) mod inspection_report;
 mod jobs;
 mod notifications;
@@ -132,6 +133,13 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .route("/cases", get(cases::list))
         .route("/cases/new", get(cases::new_form).post(cases::create))
         .route("/cases/mine", get(cases::mine))
+        .route(
+            "/cases/import",
+            get(cases::import_form)
+                .post(cases::import)
+                .layer(DefaultBodyLimit::max(config.http.upload_limit_bytes)),
+        )
+        .route("/cases/import/template.csv", get(cases::import_template))
         .route("/cases/mine/{id}", get(cases::review))
         .route("/cases/mine/{id}/confirm", post(cases::confirm))
         .route(

@@ -1126,6 +1126,154 @@ async fn a_case_s_photos_are_published_without_their_metadata(app: TestApp) {
     assert!(report.problems.is_empty(), "{:?}", report.problems);
 }
 
+/// A plant's own accident list: headers in Chinese and by API name, one case per row.
+const CASE_SHEET: &str = "标题,失效日期,equipment_type,钛材牌号,温度,氯离子mg/L,存在缝隙,根本原因,经过,reporter\n\
+钛冷凝器管口缝隙腐蚀,2024-05-02,condenser,2,88,30000,是,design_material;operating_excursion,巡检发现管板泄漏，拆检见管口缝隙腐蚀。,王立新\n\
+电加热器护套点蚀,2023-11-20,electric_heater,Gr1,95,60000,否,cleaning_maintenance,电镀槽加热器护套点蚀穿孔。,李红\n";
+
+async fn import_cases(app: &TestApp, who: &Login, sheet: &str) -> Value {
+    let r = app
+        .post_body(
+            "/api/v1/cases/import",
+            Some(&who.token),
+            "text/csv",
+            sheet.to_owned(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+    let location = r.header("location").unwrap().to_owned();
+    assert_eq!(r.json()["kind"], "cases.import");
+    assert_eq!(app.run_jobs().await, 1, "the import job ran");
+    let job = app.get(&location, Some(&who.token)).await.json();
+    assert_eq!(job["status"], "done", "{job}");
+    assert_eq!(job["progress"]["done"], job["progress"]["total"], "{job}");
+    job["result"].clone()
+}
+
+async fn a_plant_imports_its_accident_list_as_drafts(app: TestApp) {
+    let org = app.org(OrgKind::Enterprise, &[]).await;
+    let who = app.person(org, Role::Member).await;
+    let outsider = app
+        .person(app.org(OrgKind::Enterprise, &[]).await, Role::Member)
+        .await;
+
+    // A file that cannot be read, or names an unknown column, starts nothing.
+    let r = app
+        .post_body(
+            "/api/v1/cases/import",
+            Some(&who.token),
+            "text/csv",
+            "colour,grade\nred,2\n",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert!(r.text().contains("unknown column `colour`"));
+    assert_eq!(app.count("jobs", "kind = 'cases.import'").await, 0);
+
+    // One bad row: every problem by row and column, nothing written.
+    let bad = format!("{CASE_SHEET}漏检,2099-01-01,teapot,2,hot,,也许,,,\n");
+    let result = import_cases(&app, &who, &bad).await;
+    assert_eq!(result["outcome"], "rejected", "{result}");
+    let problems: Vec<(u64, &str)> = result["row_errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["row"].as_u64().unwrap(), e["field"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        problems,
+        [(4, "temperature_c"), (4, "crevice_present")],
+        "{result}"
+    );
+    assert_eq!(app.count("cases", "1 = 1").await, 0);
+    // Once the cells are numbers, the upload's own rules speak: a future date, an unknown type.
+    let bad = format!("{CASE_SHEET}漏检,2099-01-01,teapot,2,80,,否,,经过。,\n");
+    let result = import_cases(&app, &who, &bad).await;
+    let fields: Vec<&str> = result["row_errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"failure_date") && fields.contains(&"equipment_type"),
+        "{result}"
+    );
+    assert_eq!(app.count("cases", "1 = 1").await, 0);
+
+    // A good file: every row a draft of the importer's organisation, sealed, classified.
+    let result = import_cases(&app, &who, CASE_SHEET).await;
+    assert_eq!(result["outcome"], "imported", "{result}");
+    assert_eq!(result["rows"], 2);
+    let ids: Vec<String> = result["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    let mine = app.get("/api/v1/cases/mine", Some(&who.token)).await.json();
+    let drafts: Vec<&str> = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["stage"] == "draft")
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(drafts.len(), 2);
+    assert!(ids.iter().all(|id| drafts.contains(&id.as_str())));
+    let sealed: String = sqlx::query_scalar("SELECT original FROM cases WHERE id = $1")
+        .bind(ids[0].clone())
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    assert!(!sealed.contains("王立新"), "the original is sealed");
+    let preview = app
+        .get(
+            &format!("/api/v1/cases/{}/preview", ids[0]),
+            Some(&who.token),
+        )
+        .await
+        .json();
+    assert_eq!(preview["suggestion"]["mechanism"], "crevice_hot_chloride");
+    assert_clean(&preview["published"], &["王立新"]);
+    // Nobody else sees them, or the job.
+    let r = app
+        .get(
+            &format!("/api/v1/cases/{}/preview", ids[0]),
+            Some(&outsider.token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // The page: the form, then the job's result with the way to the drafts.
+    let cookie = format!("__Host-ticorr_session={}", who.token);
+    let html = app.get_with_cookies("/cases/import", &cookie).await.text();
+    assert!(
+        html.contains("action=\"/cases/import\"") && html.contains("/cases/import/template.csv")
+    );
+    let job: String = sqlx::query_scalar(
+        "SELECT id FROM jobs WHERE kind = 'cases.import' ORDER BY created_at DESC, id DESC LIMIT 1",
+    )
+    .fetch_one(app.state.db.pool())
+    .await
+    .unwrap();
+    let html = app
+        .get_with_cookies(&format!("/cases/import?job={job}"), &cookie)
+        .await
+        .text();
+    assert!(
+        html.contains("id=\"import-result\"") && html.contains("href=\"/cases/mine\""),
+        "{html}"
+    );
+    let template = app.get("/cases/import/template.csv", None).await.text();
+    assert!(
+        template
+            .trim_start_matches('\u{feff}')
+            .starts_with("title_zh,title_en,failure_date,"),
+        "{template}"
+    );
+}
+
 ticorr_test_support::on_both_engines!(
     the_learned_risk_model_is_trained_anchored_and_shown,
     similar_cases_come_from_published_ones_and_say_why,
@@ -1133,4 +1281,5 @@ ticorr_test_support::on_both_engines!(
     a_curator_sends_a_case_back_and_withdraws_a_published_one,
     the_pages_take_a_case_from_the_form_to_a_granted_reader,
     a_case_s_photos_are_published_without_their_metadata,
+    a_plant_imports_its_accident_list_as_drafts,
 );
