@@ -208,6 +208,18 @@ pub async fn run(mut cfg: Config, port: u16) -> anyhow::Result<()> {
         ),
         ticorr_cases::risk_models::Trained::Unchanged(_) => {}
     }
+    // The cases' daily check against the released clauses, queued now so that the first
+    // visit already shows the revision proposals cases opened.
+    {
+        let mut tx = state.db.begin().await?;
+        ticorr_platform::jobs::NewJob::new(
+            ticorr_cases::feedback::FEEDBACK_JOB,
+            serde_json::json!({}),
+        )
+        .enqueue(&mut tx, state.gate.clock().now())
+        .await?;
+        tx.commit().await?;
+    }
     let log_key = state.ledger.verifier_key().to_string();
     let maildir = state.mailer.maildir().map(|p| p.join("new"));
 

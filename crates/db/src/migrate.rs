@@ -54,6 +54,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(18, "0018_draft_revision"),
     migration!(19, "0019_cases"),
     migration!(20, "0020_risk_models"),
+    migration!(21, "0021_clause_case_proposals"),
 ];
 
 /// What a run of the migrations did.

@@ -40,6 +40,13 @@ pub fn handlers(state: &AppState) -> Handlers {
                 async move { state.cases().run_import(ctx).await }
             }
         })
+        .register(ticorr_cases::feedback::FEEDBACK_JOB, {
+            let state = state.clone();
+            move |ctx| {
+                let state = state.clone();
+                async move { state.cases().run_feedback(ctx).await }
+            }
+        })
         .register(ticorr_cases::risk_models::TRAIN_JOB, {
             let (gate, settings) = (state.gate.clone(), state.config.cases.model);
             move |ctx| ticorr_cases::risk_models::run_train(gate.clone(), settings, ctx)
@@ -100,6 +107,16 @@ pub fn handlers(state: &AppState) -> Handlers {
                 "cases.train-risk-model-weekly",
                 "23 2 * * 1",
                 ticorr_cases::risk_models::TRAIN_JOB,
+                json!({}),
+            )
+            .expect("the expression is valid"),
+        )
+        // Cases that keep occurring under a released clause open a revision proposal.
+        .schedule(
+            Recurring::new(
+                "cases.clause-feedback-daily",
+                "47 1 * * *",
+                ticorr_cases::feedback::FEEDBACK_JOB,
                 json!({}),
             )
             .expect("the expression is valid"),

@@ -13,6 +13,7 @@
 //! This file is the module's public service API; every read and write asks the platform's
 //! [`Gate`].
 
+pub mod feedback;
 pub mod files;
 pub mod import;
 pub mod learned;
@@ -67,6 +68,8 @@ pub struct CasesConfig {
     pub max_grant_days: u32,
     /// How the learned risk model is trained.
     pub model: learned::Settings,
+    /// When published cases open a revision proposal for a clause.
+    pub feedback: feedback::FeedbackSettings,
 }
 
 impl Default for CasesConfig {
@@ -76,6 +79,7 @@ impl Default for CasesConfig {
             grant_days: 90,
             max_grant_days: 365,
             model: learned::Settings::default(),
+            feedback: feedback::FeedbackSettings::default(),
         }
     }
 }
@@ -88,6 +92,7 @@ impl CasesConfig {
                 "cases.k must be at least 2: with k = 1 a case may be alone in its class".into(),
             );
         }
+        self.feedback.validate()?;
         if self.grant_days == 0 || self.grant_days > self.max_grant_days {
             return Err("cases.grant_days must be between 1 and cases.max_grant_days".into());
         }

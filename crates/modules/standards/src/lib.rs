@@ -64,6 +64,8 @@ pub enum StandardsError {
     Db(#[from] ticorr_db::DbError),
     #[error(transparent)]
     Equipment(#[from] EquipmentError),
+    #[error("stored standards data is damaged: {0}")]
+    Corrupt(String),
 }
 
 impl From<Denied> for StandardsError {
@@ -185,7 +187,7 @@ pub async fn clauses(
 
 /// Medium words with their synonyms in both languages, from the search vocabulary's
 /// `medium.*` concepts.
-pub(crate) struct MediumWords;
+pub struct MediumWords;
 
 impl applies::Synonyms for MediumWords {
     fn synonyms(&self, word: &str) -> Vec<String> {

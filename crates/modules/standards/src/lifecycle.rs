@@ -2098,15 +2098,18 @@ pub async fn release(
     .bind(id.to_owned())
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
-        "UPDATE standard_review_tasks SET closed_at = $1, outcome = 'revised', draft_id = $2 \
-         WHERE standard_id = $3 AND closed_at IS NULL",
-    )
-    .bind(now.to_rfc3339())
-    .bind(id.to_owned())
-    .bind(standard_id.clone())
-    .execute(&mut *tx)
-    .await?;
+    for table in ["standard_review_tasks", "clause_case_proposals"] {
+        let sql = format!(
+            "UPDATE {table} SET closed_at = $1, outcome = 'revised', draft_id = $2 \
+             WHERE standard_id = $3 AND closed_at IS NULL"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(now.to_rfc3339())
+            .bind(id.to_owned())
+            .bind(standard_id.clone())
+            .execute(&mut *tx)
+            .await?;
+    }
     record_event(
         &mut tx,
         (Some(id), Some(&standard_id)),

@@ -255,9 +255,20 @@ pub struct ReviewTask {
     pub closed_at: Option<Timestamp>,
     /// `reaffirmed` or `revised` once closed.
     pub outcome: Option<String>,
+    /// When failure cases opened it rather than the review date: the clause and how many
+    /// published cases fell under it (`due_on` is then the day it was opened).
+    pub cases: Option<CasesReason>,
 }
 
-/// The open review tasks of the standards the caller holds (may update).
+/// Why failure cases opened a review.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CasesReason {
+    pub clause_number: String,
+    pub cases: usize,
+}
+
+/// The open review tasks of the standards the caller holds (may update), periodic ones and
+/// those failure cases opened.
 pub async fn review_tasks(
     db: &Db,
     gate: &Gate,
@@ -287,6 +298,37 @@ pub async fn review_tasks(
             opened_at: parsed(&r, "opened_at")?,
             closed_at: ticorr_db::parsed_opt(&r, "closed_at")?,
             outcome: r.try_get("outcome")?,
+            cases: None,
+        });
+    }
+    let proposals = sqlx::query(
+        "SELECT p.id, p.standard_id, s.code, s.title_zh, s.title_en, v.version, p.clause_number, \
+         p.case_ids, p.opened_at FROM clause_case_proposals p \
+         JOIN standards s ON s.id = p.standard_id JOIN standard_versions v ON v.id = p.version_id \
+         WHERE p.closed_at IS NULL AND s.owner_org_id = $1 ORDER BY p.opened_at, s.code",
+    )
+    .bind(actor.org_id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in proposals {
+        let opened_at: Timestamp = parsed(&r, "opened_at")?;
+        let cited: Vec<String> = serde_json::from_str(&r.try_get::<String, _>("case_ids")?)
+            .map_err(|e| StandardsError::Corrupt(e.to_string()))?;
+        tasks.push(ReviewTask {
+            id: r.try_get("id")?,
+            standard_id: r.try_get("standard_id")?,
+            code: r.try_get("code")?,
+            title_zh: r.try_get("title_zh")?,
+            title_en: r.try_get("title_en")?,
+            version: r.try_get("version")?,
+            due_on: opened_at.date_string(),
+            opened_at,
+            closed_at: None,
+            outcome: None,
+            cases: Some(CasesReason {
+                clause_number: r.try_get("clause_number")?,
+                cases: cited.len(),
+            }),
         });
     }
     let mut kept = Vec::new();
@@ -335,7 +377,8 @@ pub async fn reaffirm(
     .fetch_one(&mut *tx)
     .await?
     .try_get("n")?;
-    if open == 0 {
+    let proposals = open_case_proposals(&mut tx, standard_id).await?;
+    if open == 0 && proposals == 0 {
         return Err(StandardsError::Conflict(format!(
             "no review is open: the next one is due {}",
             current.review_due_on.as_deref().unwrap_or("—")
@@ -351,6 +394,14 @@ pub async fn reaffirm(
         .await?;
     sqlx::query(
         "UPDATE standard_review_tasks SET closed_at = $1, outcome = 'reaffirmed' \
+         WHERE standard_id = $2 AND closed_at IS NULL",
+    )
+    .bind(now.to_rfc3339())
+    .bind(standard_id.to_owned())
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE clause_case_proposals SET closed_at = $1, outcome = 'reaffirmed' \
          WHERE standard_id = $2 AND closed_at IS NULL",
     )
     .bind(now.to_rfc3339())
@@ -415,4 +466,218 @@ pub async fn compare(
     let old = read(store::clauses(&mut conn, &a.id).await?);
     let new = read(store::clauses(&mut conn, &b.id).await?);
     Ok(diff::versions((&a.version, &old), (&b.version, &new)))
+}
+
+/// A revision proposal opened by failure cases: published cases kept occurring under the
+/// conditions of a released clause, of a mechanism the clause exists to prevent.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CaseProposal {
+    pub id: String,
+    pub standard_id: String,
+    pub version_id: String,
+    pub clause_number: String,
+    /// The damage mechanisms the clause prevents (from the rules its sources cite).
+    pub mechanisms: Vec<String>,
+    /// The published cases cited, newest first.
+    pub case_ids: Vec<String>,
+    /// The window the cases were counted in, in days.
+    pub window_days: i64,
+    pub opened_at: Timestamp,
+    pub closed_at: Option<Timestamp>,
+    /// `reaffirmed` or `revised` once closed.
+    pub outcome: Option<String>,
+}
+
+/// What the failure-case module asks for when it opens a proposal.
+#[derive(Debug, Clone)]
+pub struct NewCaseProposal<'a> {
+    pub standard: &'a crate::model::Standard,
+    pub version: &'a crate::model::Version,
+    pub clause_number: &'a str,
+    pub mechanisms: &'a [String],
+    pub case_ids: &'a [String],
+    pub window_days: i64,
+}
+
+async fn open_case_proposals(
+    conn: &mut sqlx::AnyConnection,
+    standard_id: &str,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query(
+        "SELECT COUNT(*) AS n FROM clause_case_proposals WHERE standard_id = $1 AND closed_at IS NULL",
+    )
+    .bind(standard_id.to_owned())
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get("n")
+}
+
+/// Opens a revision proposal for a clause, citing the cases, unless one is open for that
+/// clause of that version already (then nothing changes and `false` is returned). Recorded
+/// in the standard's history; the holder's admins are told. The caller (a platform job)
+/// decides when cases warrant it.
+pub async fn open_case_proposal(
+    conn: &mut sqlx::AnyConnection,
+    now: Timestamp,
+    p: &NewCaseProposal<'_>,
+) -> Result<bool, StandardsError> {
+    let open: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM clause_case_proposals WHERE version_id = $1 \
+         AND clause_number = $2 AND closed_at IS NULL",
+    )
+    .bind(p.version.id.clone())
+    .bind(p.clause_number.to_owned())
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get("n")?;
+    if open > 0 {
+        return Ok(false);
+    }
+    let json = |v: &[String]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+    sqlx::query(
+        "INSERT INTO clause_case_proposals (id, standard_id, version_id, clause_number, \
+         mechanisms, case_ids, window_days, opened_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(Uuid::now_v7().to_string())
+    .bind(p.standard.id.clone())
+    .bind(p.version.id.clone())
+    .bind(p.clause_number.to_owned())
+    .bind(json(p.mechanisms))
+    .bind(json(p.case_ids))
+    .bind(p.window_days)
+    .bind(now.to_rfc3339())
+    .execute(&mut *conn)
+    .await?;
+    let (code, version, clause) = (&p.standard.code, &p.version.version, p.clause_number);
+    let n = p.case_ids.len();
+    lifecycle::record_event(
+        conn,
+        (None, Some(&p.standard.id)),
+        None,
+        now,
+        "case_proposal",
+        &format!(
+            "{code} {version} clause {clause}: {n} published cases of {} within {} days",
+            p.mechanisms.join(", "),
+            p.window_days
+        ),
+    )
+    .await?;
+    let message = Message {
+        kind: NOTIFY_KIND.to_owned(),
+        title_zh: format!("失效案例提示修订：{code} 第 {clause} 条"),
+        title_en: format!("Cases call for a revision: {code} clause {clause}"),
+        body_zh: format!(
+            "近 {} 天内有 {n} 个已发布的失效案例发生在该条款适用的工况下，且属于该条款所防范的失效机理。请复核该条款，确认继续有效或提出修订。",
+            p.window_days
+        ),
+        body_en: format!(
+            "{n} published failure cases within {} days occurred under the conditions this clause covers, of a mechanism it exists to prevent. Review the clause: reaffirm it or propose a revision.",
+            p.window_days
+        ),
+        link: Some(format!(
+            "/standards/{}#clause-{}",
+            p.standard.id, p.clause_number
+        )),
+    };
+    notify::send(
+        conn,
+        now,
+        &Audience::Admins(vec![p.standard.owner_org_id]),
+        &message,
+    )
+    .await
+    .map_err(|e| match e {
+        notify::NotifyError::Storage(e) => StandardsError::Storage(e),
+        other => StandardsError::Invalid(vec![other.to_string()]),
+    })?;
+    Ok(true)
+}
+
+/// The proposals cases opened for a standard (or one clause of it), newest first, if the
+/// caller may read the standard.
+pub async fn case_proposals(
+    db: &Db,
+    gate: &Gate,
+    caller: &Caller,
+    standard_id: &str,
+    clause_number: Option<&str>,
+) -> Result<Vec<CaseProposal>, StandardsError> {
+    crate::get(db, gate, caller, standard_id).await?;
+    let mut conn = db.pool().acquire().await?;
+    let rows = sqlx::query(
+        "SELECT id, standard_id, version_id, clause_number, mechanisms, case_ids, window_days, \
+         opened_at, closed_at, outcome FROM clause_case_proposals WHERE standard_id = $1 \
+         ORDER BY opened_at DESC, id DESC",
+    )
+    .bind(standard_id.to_owned())
+    .fetch_all(&mut *conn)
+    .await?;
+    let list = |r: &sqlx::any::AnyRow, c: &str| -> Result<Vec<String>, StandardsError> {
+        let text: String = r.try_get(c)?;
+        serde_json::from_str(&text).map_err(|e| StandardsError::Corrupt(e.to_string()))
+    };
+    let mut out = Vec::new();
+    for r in &rows {
+        let number: String = r.try_get("clause_number")?;
+        if clause_number.is_some_and(|c| c != number) {
+            continue;
+        }
+        out.push(CaseProposal {
+            id: r.try_get("id")?,
+            standard_id: r.try_get("standard_id")?,
+            version_id: r.try_get("version_id")?,
+            clause_number: number,
+            mechanisms: list(r, "mechanisms")?,
+            case_ids: list(r, "case_ids")?,
+            window_days: r.try_get("window_days")?,
+            opened_at: parsed(r, "opened_at")?,
+            closed_at: ticorr_db::parsed_opt(r, "closed_at")?,
+            outcome: r.try_get("outcome")?,
+        });
+    }
+    Ok(out)
+}
+
+/// The clauses of every public standard's released version: the industry's unified clauses,
+/// public to all, for the platform's own matching (the failure cases' feedback).
+pub async fn released_clauses(
+    db: &Db,
+) -> Result<
+    Vec<(
+        crate::model::Standard,
+        crate::model::Version,
+        Vec<crate::model::Clause>,
+    )>,
+    StandardsError,
+> {
+    let mut conn = db.pool().acquire().await?;
+    let mut out = Vec::new();
+    for (standard, version) in store::released_public(&mut conn).await? {
+        let clauses = store::clauses(&mut conn, &version.id).await?;
+        out.push((standard, version, clauses));
+    }
+    Ok(out)
+}
+
+/// When the holder last closed a proposal cases made for this clause of this version: cases
+/// published before that were weighed then, and are not counted again.
+pub async fn case_proposal_closed_at(
+    conn: &mut sqlx::AnyConnection,
+    version_id: &str,
+    clause_number: &str,
+) -> Result<Option<Timestamp>, StandardsError> {
+    let last: Option<String> = sqlx::query_scalar(
+        "SELECT MAX(closed_at) FROM clause_case_proposals WHERE version_id = $1 \
+         AND clause_number = $2 AND closed_at IS NOT NULL",
+    )
+    .bind(version_id.to_owned())
+    .bind(clause_number.to_owned())
+    .fetch_one(&mut *conn)
+    .await?;
+    last.map(|t| {
+        t.parse()
+            .map_err(|_| StandardsError::Corrupt(format!("closed_at `{t}`")))
+    })
+    .transpose()
 }

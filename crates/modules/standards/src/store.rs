@@ -160,6 +160,21 @@ pub async fn released_for(
 ) -> Result<Vec<(Standard, Version)>, sqlx::Error> {
     let mut args = Vec::new();
     let scope = scope(Some(owner), parks, &mut args);
+    released(conn, &scope, args).await
+}
+
+/// Every public standard with its released version (the industry's unified standards).
+pub async fn released_public(
+    conn: &mut AnyConnection,
+) -> Result<Vec<(Standard, Version)>, sqlx::Error> {
+    released(conn, "s.level = 'public'", Vec::new()).await
+}
+
+async fn released(
+    conn: &mut AnyConnection,
+    scope: &str,
+    args: Vec<String>,
+) -> Result<Vec<(Standard, Version)>, sqlx::Error> {
     let select = SELECT.replacen(
         "SELECT s.id,",
         &format!("SELECT {VERSION_COLUMNS}, s.id,"),

@@ -216,6 +216,7 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(routes!(standards::inspection_report_pdf))
         .routes(routes!(standards::get))
         .routes(routes!(standards::clauses))
+        .routes(routes!(standards::cases))
         .routes(routes!(standards::clause))
         .routes(routes!(standard_drafts::list, standard_drafts::create))
         .routes(routes!(standard_drafts::get, standard_drafts::update))

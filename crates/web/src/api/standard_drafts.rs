@@ -554,7 +554,8 @@ pub struct Reaffirmed {
     pub review_due_on: String,
 }
 
-/// The holder confirms, at its periodic review, that the standard stays valid unchanged.
+/// The holder confirms, at its periodic review or on a revision proposal failure cases
+/// opened, that the standard stays valid unchanged; both close.
 #[utoipa::path(
     post,
     path = "/api/v1/standards/{id}/reaffirm",

@@ -58,6 +58,72 @@ pub async fn get(
     ))
 }
 
+/// One clause of a released version and the published failure cases under it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ClauseCasesItem {
+    pub number: String,
+    #[serde(flatten)]
+    pub cases: ticorr_cases::feedback::ClauseCases,
+}
+
+/// The failure cases behind a standard: per clause, the published cases under its
+/// conditions and the mechanisms it prevents, and the revision proposals cases opened.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StandardCases {
+    pub version: String,
+    pub clauses: Vec<ClauseCasesItem>,
+    pub proposals: Vec<ticorr_standards::revision::CaseProposal>,
+}
+
+/// For each clause of the released version, the published failure cases (not withdrawn)
+/// that fall under it: a case counts when its mechanism is one the clause prevents (read
+/// from the risk rules its sources cite) and every condition the clause states holds for
+/// the conditions the case records. Up to `limit` of the newest (1–50, default 10) with the
+/// count; and every revision proposal cases opened for the standard, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/standards/{id}/cases",
+    tag = "standards",
+    operation_id = "standard_cases",
+    params(("id" = String, Path), ("limit" = Option<usize>, Query)),
+    responses((status = 200, body = StandardCases), (status = 404, body = Problem, content_type = "application/problem+json")),
+)]
+pub async fn cases(
+    State(state): State<AppState>,
+    ApiCaller(caller, _): ApiCaller,
+    Path(id): Path<String>,
+    Query(q): Query<CasesQuery>,
+) -> Result<Json<StandardCases>, ApiError> {
+    let limit = q.limit.unwrap_or(10);
+    if !(1..=50).contains(&limit) {
+        let mut e = FieldErrors::new();
+        e.add("limit", "out_of_range", "between 1 and 50");
+        return Err(ApiError::Invalid(e));
+    }
+    let (_, version, clauses) =
+        standards::clauses(&state.db, &state.gate, &caller, &id, "current").await?;
+    let found = state.cases().under_clauses(&clauses, limit).await?;
+    let proposals =
+        standards::revision::case_proposals(&state.db, &state.gate, &caller, &id, None).await?;
+    Ok(Json(StandardCases {
+        version: version.version,
+        clauses: clauses
+            .into_iter()
+            .zip(found)
+            .map(|(c, cases)| ClauseCasesItem {
+                number: c.number,
+                cases,
+            })
+            .collect(),
+        proposals,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CasesQuery {
+    pub limit: Option<usize>,
+}
+
 /// A version with its clauses.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct VersionClauses {

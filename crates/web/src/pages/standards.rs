@@ -122,6 +122,18 @@ pub struct ClauseView {
     pub sources: String,
     pub convention: bool,
     pub unverified: bool,
+    /// The published failure cases under it (on a standard's page).
+    pub cases: Option<ClauseCasesView>,
+}
+
+/// The published cases that fall under a clause, and a revision cases proposed for it.
+pub struct ClauseCasesView {
+    /// "Published cases under this clause (crevice corrosion …): 12".
+    pub summary: String,
+    /// (case id, title, period), newest first.
+    pub recent: Vec<(String, String, String)>,
+    /// The open proposal cases made for it, in words.
+    pub proposal: Option<String>,
 }
 
 /// `2612 Manufacture of inorganic alkalis …`, in the page's language.
@@ -223,7 +235,76 @@ pub(super) fn clause_view(ctx: &PageCtx, c: &Clause) -> ClauseView {
         sources: c.sources.join("; "),
         convention: c.convention,
         unverified: c.unverified,
+        cases: None,
     }
+}
+
+/// The published cases under each clause of a standard's page, with the open proposals
+/// cases made; clauses that prevent no mechanism of the rule file show nothing.
+async fn clause_cases(
+    ctx: &PageCtx,
+    standard_id: &str,
+    clauses: &[Clause],
+    views: &mut [ClauseView],
+) -> Result<(), Response> {
+    let found = match ctx.state.cases().under_clauses(clauses, 5).await {
+        Ok(f) => f,
+        Err(e) => return Err(super::cases::fail(ctx, e).into_response()),
+    };
+    let proposals = match standards::revision::case_proposals(
+        &ctx.state.db,
+        &ctx.state.gate,
+        ctx.caller(),
+        standard_id,
+        None,
+    )
+    .await
+    {
+        Ok(p) => p,
+        Err(e) => return Err(ctx.standards_error(e).into_response()),
+    };
+    for ((clause, view), cases) in clauses.iter().zip(views.iter_mut()).zip(found) {
+        if cases.mechanisms.is_empty() {
+            continue;
+        }
+        let names: Vec<String> = cases
+            .mechanisms
+            .iter()
+            .map(|m| match m.parse::<ticorr_cases::Mechanism>() {
+                Ok(m) => super::cases::mechanism_name(ctx.lang, m),
+                Err(_) => m.clone(),
+            })
+            .collect();
+        let proposal = proposals
+            .iter()
+            .find(|p| p.clause_number == clause.number && p.closed_at.is_none())
+            .map(|p| {
+                ctx.tn(
+                    "clause-case-proposal",
+                    &[
+                        ("date", p.opened_at.date_string()),
+                        ("count", p.case_ids.len().to_string()),
+                        ("days", p.window_days.to_string()),
+                    ],
+                )
+            });
+        view.cases = Some(ClauseCasesView {
+            summary: ctx.tn(
+                "clause-cases",
+                &[
+                    ("mechanisms", names.join(", ")),
+                    ("count", cases.total.to_string()),
+                ],
+            ),
+            recent: cases
+                .recent
+                .into_iter()
+                .map(|c| (c.id, c.title, c.period))
+                .collect(),
+            proposal,
+        });
+    }
+    Ok(())
 }
 
 #[derive(Template)]
@@ -295,6 +376,12 @@ pub async fn detail(
             Ok(events) => events,
             Err(e) => return ctx.standards_error(e).into_response(),
         };
+    let mut clause_views: Vec<ClauseView> = clauses.iter().map(|c| clause_view(&ctx, c)).collect();
+    if version.stage == standards::Stage::Released
+        && let Err(r) = clause_cases(&ctx, &s.id, &clauses, &mut clause_views).await
+    {
+        return r;
+    }
     let compare = match view.versions.as_slice() {
         [newest, previous, ..] => Some(format!(
             "/standards/{}/diff?from={}&to={}",
@@ -338,7 +425,7 @@ pub async fn detail(
                 (r.clone(), title)
             })
             .collect(),
-        clauses: clauses.iter().map(|c| clause_view(&ctx, c)).collect(),
+        clauses: clause_views,
         ctx: &ctx,
     })
 }

@@ -388,6 +388,10 @@ pub struct TaskRow {
     pub title: String,
     pub version: String,
     pub due_on: String,
+    /// Why it is open, when failure cases opened it.
+    pub cases: Option<String>,
+    /// Where the reason is shown.
+    pub href: String,
 }
 
 #[derive(Template)]
@@ -483,6 +487,22 @@ async fn list_page(
                     title: in_lang(ctx, &t.title_zh, &t.title_en),
                     version: t.version.clone(),
                     due_on: t.due_on.clone(),
+                    cases: t.cases.as_ref().map(|c| {
+                        ctx.tn(
+                            "drafts-review-cases",
+                            &[
+                                ("clause", c.clause_number.clone()),
+                                ("count", c.cases.to_string()),
+                                ("date", t.due_on.clone()),
+                            ],
+                        )
+                    }),
+                    href: match &t.cases {
+                        Some(c) => {
+                            format!("/standards/{}#clause-{}", t.standard_id, c.clause_number)
+                        }
+                        None => format!("/standards/{}", t.standard_id),
+                    },
                 })
                 .collect(),
             Err(e) => return ctx.standards_error(e).into_response(),

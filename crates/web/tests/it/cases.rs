@@ -1274,6 +1274,194 @@ async fn a_plant_imports_its_accident_list_as_drafts(app: TestApp) {
     );
 }
 
+/// A public standard with a clause against hot-chloride crevice corrosion (citing its rules),
+/// one against fluoride attack, and one citing no rule.
+async fn crevice_standard(app: &TestApp, holder: OrgId) -> String {
+    let input: ticorr_standards::StandardInput = serde_json::from_value(json!({
+        "code": "T/TICORR 950-2026", "origin": "platform",
+        "title_en": "Titanium heat exchangers in chloride service", "title_zh": "含氯介质钛换热器",
+        "scope_en": "Plate and shell-and-tube exchangers.", "scope_zh": "板式与管壳式换热器。",
+        "topic": "design_material", "review_interval_months": 36,
+        "clauses": [
+            {"number": "4.1", "kind": "mandatory",
+             "text_en": "Grades 1 and 2 with crevices shall not exceed 70 °C in chloride brine.",
+             "text_zh": "有缝隙的 TA1、TA2 在含氯盐水中温度不得超过 70 °C。",
+             "risk_grades": ["I", "II", "III", "IV"],
+             "applies": {"grades": ["1", "2"], "temperature_c": {"min": 70}, "chloride_mg_l": {"min": 1}},
+             "source": ["risk_model.json CR1, CR2 (S7, S8, S9)"]},
+            {"number": "5.1", "kind": "mandatory",
+             "text_en": "No fluoride in acidic media.", "text_zh": "酸性介质中不得含氟。",
+             "risk_grades": ["I", "II", "III", "IV"], "applies": {},
+             "source": ["risk_model.json FL2 (S16, S17)"]},
+            {"number": "7.1", "kind": "mandatory",
+             "text_en": "Keep the design file.", "text_zh": "保存设计文件。",
+             "risk_grades": ["I", "II", "III", "IV"], "applies": {},
+             "source": ["platform convention"]}
+        ]
+    }))
+    .unwrap();
+    let mut conn = app.state.db.pool().acquire().await.unwrap();
+    ticorr_standards::seed_released(
+        &mut conn,
+        (holder, ticorr_kernel::Level::Public, None),
+        &input,
+        &ticorr_standards::Release {
+            at: app.clock.now(),
+            effective_on: "2026-03-01".into(),
+            review_due_on: "2029-03-01".into(),
+        },
+    )
+    .await
+    .unwrap()
+}
+
+async fn run_feedback(app: &TestApp) -> Value {
+    let mut tx = app.state.db.begin().await.unwrap();
+    let id = ticorr_platform::jobs::NewJob::new(ticorr_cases::feedback::FEEDBACK_JOB, json!({}))
+        .enqueue(&mut tx, app.clock.now())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    app.run_jobs().await;
+    let result: String =
+        sqlx::query_scalar("SELECT result FROM jobs WHERE id = $1 AND status = 'done'")
+            .bind(id)
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
+    serde_json::from_str(&result).unwrap()
+}
+
+async fn cases_under_a_clause_open_a_revision_proposal_for_it(app: TestApp) {
+    let association = app.org(OrgKind::Association, &[]).await;
+    let holder = app.person(association, Role::Admin).await;
+    let standard = crevice_standard(&app, association).await;
+    let contributor_org = app.org(OrgKind::Enterprise, &[]).await;
+    let contributor = app.person(contributor_org, Role::Member).await;
+    let operator = app.org(OrgKind::Operator, &[]).await;
+    let curator = app.person(operator, Role::Member).await;
+    let (name, uscc) = org_name(&app, contributor_org).await;
+
+    // Nothing published: nothing to propose.
+    assert_eq!(
+        run_feedback(&app).await,
+        json!({"clauses_checked": 2, "proposals_opened": 0})
+    );
+
+    // Five hot-brine crevice cases of Grade 2 plate exchangers are published.
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        let id = upload(&app, &contributor, &planted_case(&name, &uscc, n)).await;
+        confirm(&app, &contributor, &id).await;
+        publish(&app, &curator, &id).await;
+        ids.push(id);
+    }
+    assert_eq!(app.count("case_publications", "1 = 1").await, 5);
+
+    // Anyone sees, per clause, the published cases under it and the mechanism it prevents.
+    let found = app
+        .get(&format!("/api/v1/standards/{standard}/cases?limit=3"), None)
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text());
+    let found = found.json();
+    let clause = |n: &str| {
+        found["clauses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["number"] == n)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(clause("4.1")["mechanisms"], json!(["crevice_hot_chloride"]));
+    assert_eq!(clause("4.1")["total"], 5);
+    assert_eq!(clause("4.1")["recent"].as_array().unwrap().len(), 3);
+    assert_eq!(clause("5.1")["total"], 0, "another mechanism");
+    assert_eq!(clause("7.1")["mechanisms"], json!([]), "no rule cited");
+    let bad = app
+        .get(&format!("/api/v1/standards/{standard}/cases?limit=0"), None)
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The daily check opens one proposal for clause 4.1, once, and tells the holder.
+    assert_eq!(
+        run_feedback(&app).await,
+        json!({"clauses_checked": 2, "proposals_opened": 1})
+    );
+    assert_eq!(
+        run_feedback(&app).await,
+        json!({"clauses_checked": 2, "proposals_opened": 0})
+    );
+    let found = app
+        .get(&format!("/api/v1/standards/{standard}/cases"), None)
+        .await
+        .json();
+    let proposals = found["proposals"].as_array().unwrap();
+    assert_eq!(proposals.len(), 1);
+    assert_eq!(proposals[0]["clause_number"], "4.1");
+    let mut cited: Vec<&str> = proposals[0]["case_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    cited.sort_unstable();
+    let mut published: Vec<&str> = ids.iter().map(String::as_str).collect();
+    published.sort_unstable();
+    assert_eq!(cited, published);
+    let inbox = app
+        .get("/api/v1/me/notifications", Some(&holder.token))
+        .await
+        .json();
+    assert!(
+        inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["link"] == format!("/standards/{standard}#clause-4.1")),
+        "{inbox}"
+    );
+
+    // The standard's page shows the cases under the clause and the proposal; the holder's
+    // list of reviews names the clause.
+    let html = app
+        .get_with_cookies(&format!("/standards/{standard}"), "ticorr_lang=en")
+        .await
+        .text();
+    assert!(
+        html.contains("data-clause-cases=\"4.1\"") && html.contains("data-case-proposal=\"4.1\""),
+        "{html}"
+    );
+    assert!(!html.contains("data-clause-cases=\"7.1\""));
+    assert!(html.contains(&format!("href=\"/cases/{}\"", ids[4])));
+    let cookie = format!("__Host-ticorr_session={}; ticorr_lang=en", holder.token);
+    let drafts = app
+        .get_with_cookies("/standards/drafts", &cookie)
+        .await
+        .text();
+    assert!(drafts.contains("review of clause 4.1"), "{drafts}");
+
+    // The holder reaffirms: the proposal closes, and the same cases do not open another.
+    let r = app
+        .post_json(
+            &format!("/api/v1/standards/{standard}/reaffirm"),
+            Some(&holder.token),
+            &json!({"note": "4.1 already limits such service to 70 °C; the cases ran hotter."}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let found = app
+        .get(&format!("/api/v1/standards/{standard}/cases"), None)
+        .await
+        .json();
+    assert_eq!(found["proposals"][0]["outcome"], "reaffirmed");
+    app.clock.advance(Duration::days(1));
+    assert_eq!(
+        run_feedback(&app).await,
+        json!({"clauses_checked": 2, "proposals_opened": 0})
+    );
+}
+
 ticorr_test_support::on_both_engines!(
     the_learned_risk_model_is_trained_anchored_and_shown,
     similar_cases_come_from_published_ones_and_say_why,
@@ -1282,4 +1470,5 @@ ticorr_test_support::on_both_engines!(
     the_pages_take_a_case_from_the_form_to_a_granted_reader,
     a_case_s_photos_are_published_without_their_metadata,
     a_plant_imports_its_accident_list_as_drafts,
+    cases_under_a_clause_open_a_revision_proposal_for_it,
 );

@@ -704,10 +704,11 @@ async fn the_platform_declares_its_recurring_jobs_and_they_run(app: TestApp) {
     let enqueued = schedule::enqueue_due(&db, app.clock.now()).await.unwrap();
     assert_eq!(
         enqueued.len(),
-        4,
-        "the jobs' and the search feed's pruning, the standards' review dates, the risk model"
+        5,
+        "the jobs' and the search feed's pruning, the standards' review dates, the cases' \
+         feedback to the standards, the risk model"
     );
-    assert_eq!(app.run_jobs().await, 4);
+    assert_eq!(app.run_jobs().await, 5);
     // With no item and no case there is nothing to learn: the job says so and is done.
     assert_eq!(
         app.count(
@@ -738,6 +739,7 @@ async fn the_platform_declares_its_recurring_jobs_and_they_run(app: TestApp) {
     assert_eq!(
         names,
         [
+            "cases.clause-feedback-daily",
             "cases.train-risk-model-weekly",
             "jobs.prune-daily",
             "search.prune-feed-daily",
