@@ -33,6 +33,10 @@ pub struct ReportRow {
     /// For a gap: why the clause exists (its rationale) and what it rests on.
     pub why: String,
     pub refs: String,
+    /// For a gap: the published failure cases under its clause, in words, and the newest
+    /// of them (id, title, period).
+    pub cases: String,
+    pub case_links: Vec<(String, String, String)>,
 }
 
 pub struct EvidenceFile {
@@ -79,6 +83,8 @@ fn row(tr: Tr<'_>, r: &ChecklistRow, files: Vec<Attachment>) -> ReportRow {
         clause_id: r.clause_id.clone(),
         why: String::new(),
         refs: String::new(),
+        cases: String::new(),
+        case_links: Vec::new(),
         files: files
             .into_iter()
             .map(|f| EvidenceFile {
@@ -103,6 +109,7 @@ pub struct Sections {
 /// Why the sections could not be read.
 pub enum SectionsError {
     Standards(ticorr_standards::StandardsError),
+    Cases(ticorr_cases::CasesError),
     Attachments(attachments::AttachmentError),
     NotFound,
 }
@@ -111,6 +118,7 @@ impl From<SectionsError> for crate::error::ApiError {
     fn from(e: SectionsError) -> Self {
         match e {
             SectionsError::Standards(e) => e.into(),
+            SectionsError::Cases(e) => e.into(),
             SectionsError::Attachments(e) => e.into(),
             SectionsError::NotFound => crate::error::ApiError::NotFound,
         }
@@ -148,16 +156,19 @@ pub async fn sections(
         }
     }
     out.gaps.sort_by_key(|r| !r.mandatory);
-    // A gap is explained by its clause: the rationale and the references behind it.
-    for gap in &mut out.gaps {
+    // A gap is explained by its clause: the rationale and the references behind it, and
+    // the published failure cases under it.
+    let mut clauses = Vec::new();
+    for (i, gap) in out.gaps.iter_mut().enumerate() {
         match ticorr_standards::clause(&state.db, &state.gate, caller, &gap.clause_id).await {
             Ok((_, _, c)) => {
                 gap.why = if tr.lang == Lang::Zh {
-                    c.rationale_zh
+                    c.rationale_zh.clone()
                 } else {
-                    c.rationale_en
+                    c.rationale_en.clone()
                 };
                 gap.refs = c.references.join("; ");
+                clauses.push((i, c));
             }
             // The clause's standard is no longer readable: the copied text stands alone.
             Err(
@@ -167,6 +178,40 @@ pub async fn sections(
             Err(e) => return Err(SectionsError::Standards(e)),
         }
     }
+    let found = state
+        .cases()
+        .under_clauses(
+            &clauses.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>(),
+            3,
+        )
+        .await
+        .map_err(SectionsError::Cases)?;
+    for ((i, _), cases) in clauses.iter().zip(found) {
+        if cases.total == 0 {
+            continue;
+        }
+        let names: Vec<String> = cases
+            .mechanisms
+            .iter()
+            .map(|m| match m.parse::<ticorr_cases::Mechanism>() {
+                Ok(m) => super::cases::mechanism_name(tr.lang, m),
+                Err(_) => m.clone(),
+            })
+            .collect();
+        let gap = &mut out.gaps[*i];
+        gap.cases = tr.tn(
+            "clause-cases",
+            &[
+                ("mechanisms", names.join(", ")),
+                ("count", cases.total.to_string()),
+            ],
+        );
+        gap.case_links = cases
+            .recent
+            .into_iter()
+            .map(|c| (c.id, c.title, c.period))
+            .collect();
+    }
     Ok(out)
 }
 
@@ -174,6 +219,7 @@ fn sections_error(ctx: &PageCtx, e: SectionsError) -> Response {
     match e {
         SectionsError::NotFound => ctx.error(PageErrorKind::NotFound).into_response(),
         SectionsError::Standards(e) => ctx.standards_error(e).into_response(),
+        SectionsError::Cases(e) => super::cases::fail(ctx, e).into_response(),
         SectionsError::Attachments(e) => ctx.attachment_error(e).into_response(),
     }
 }
@@ -352,6 +398,18 @@ pub fn document(
             if !r.refs.is_empty() {
                 blocks.push(Block::styled(
                     format!("{}: {}", tr.t("report-refs"), r.refs),
+                    Tone::Muted,
+                    1,
+                ));
+            }
+            if !r.cases.is_empty() {
+                let named: Vec<String> = r
+                    .case_links
+                    .iter()
+                    .map(|(_, title, period)| format!("{title} ({period})"))
+                    .collect();
+                blocks.push(Block::styled(
+                    format!("{} — {}", r.cases, named.join("; ")),
                     Tone::Muted,
                     1,
                 ));

@@ -1460,6 +1460,61 @@ async fn cases_under_a_clause_open_a_revision_proposal_for_it(app: TestApp) {
         run_feedback(&app).await,
         json!({"clauses_checked": 2, "proposals_opened": 0})
     );
+
+    // A plant's self-inspection names, under a gap, the cases behind its clause.
+    let token = app.login(&contributor.email, &contributor.password).await;
+    let r = app
+        .post_json(
+            "/api/v1/equipment",
+            Some(&token),
+            &json!({"tag": "PHE-9", "name": "淡盐水板换", "equipment_type": "plate_heat_exchanger",
+                    "grade": "2", "temperature_c": 90, "chloride_mg_l": 20000, "ph": 3,
+                    "crevice_present": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let item = r.json()["id"].as_str().unwrap().to_owned();
+    let r = app
+        .post_json(
+            "/api/v1/standards/self-inspections",
+            Some(&token),
+            &json!({"equipment_id": item}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let inspection = r.json();
+    let id = inspection["id"].as_str().unwrap().to_owned();
+    let position = inspection["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["number"] == "4.1")
+        .expect("clause 4.1 applies to the item")["position"]
+        .clone();
+    let r = app
+        .send_json(
+            axum::http::Method::PATCH,
+            &format!("/api/v1/standards/self-inspections/{id}"),
+            Some(&token),
+            &json!({"answers": [{"position": position, "verdict": "not_conform", "note": "90 °C"}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let cookie = format!("__Host-ticorr_session={token}; ticorr_lang=en");
+    let report = app
+        .get_with_cookies(&format!("/standards/self-inspections/{id}/report"), &cookie)
+        .await
+        .text();
+    assert!(report.contains("data-report-cases=\"4.1\""), "{report}");
+    assert!(report.contains("Published failure cases under this clause"));
+    let pdf = app
+        .get_with_cookies(
+            &format!("/standards/self-inspections/{id}/report.pdf"),
+            &cookie,
+        )
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert!(pdf.body.starts_with(b"%PDF-"));
 }
 
 ticorr_test_support::on_both_engines!(
