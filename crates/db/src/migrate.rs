@@ -55,6 +55,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(19, "0019_cases"),
     migration!(20, "0020_risk_models"),
     migration!(21, "0021_clause_case_proposals"),
+    migration!(22, "0022_warning_bulletins"),
 ];
 
 /// What a run of the migrations did.

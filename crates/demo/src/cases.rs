@@ -655,3 +655,37 @@ pub async fn seed_access(
     }
     Ok(report)
 }
+
+/// Last month's warning bulletin, drafted as the monthly job would and published by the
+/// operator's first person, so the archive has one on the first visit. Returns its id, or
+/// `None` when the demo has no operator.
+pub async fn seed_bulletin(cases: Cases<'_>) -> Result<Option<String>, SeedError> {
+    let platform = Caller {
+        principal: Principal::Platform,
+        ip: None,
+    };
+    let (id, _) = cases
+        .draft_bulletin(&platform)
+        .await
+        .map_err(|e| SeedError::Data(format!("bulletin: {e}")))?;
+    let operator: Option<String> = sqlx::query_scalar(
+        "SELECT MIN(p.id) FROM people p JOIN organizations o ON o.id = p.org_id WHERE o.kind = 'operator'",
+    )
+    .fetch_one(cases.db.pool())
+    .await?;
+    let Some(operator) = operator.and_then(|p| p.parse().ok()) else {
+        return Ok(None);
+    };
+    let caller = caller_of(cases.db, operator).await?;
+    let draft = cases
+        .bulletin(&caller, &id)
+        .await
+        .map_err(|e| SeedError::Data(format!("bulletin: {e}")))?;
+    if draft.stage == "draft" {
+        cases
+            .publish_bulletin(&caller, &id, draft.revision)
+            .await
+            .map_err(|e| SeedError::Data(format!("bulletin: {e}")))?;
+    }
+    Ok(Some(id))
+}

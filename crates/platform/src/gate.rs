@@ -60,7 +60,8 @@ pub struct Permit {
 
 fn audited(action: Action, resource: &Resource) -> bool {
     match resource {
-        Resource::Record(r) => r.level.is_audited(),
+        // Editing a bulletin is a staff decision on a public record: audited too.
+        Resource::Record(r) => r.level.is_audited() || action == Action::EditBulletin,
         Resource::Organization(_) => action != Action::ViewProfile,
         // One's own inbox: read on every page (the unread count), never anyone else's.
         Resource::Inbox(_) => false,

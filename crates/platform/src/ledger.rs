@@ -252,7 +252,7 @@ pub struct Anchor<'a> {
 }
 
 /// Where a record sits in the log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct LedgerRef {
     /// The leaf index of the record's latest entry.
     pub index: u64,

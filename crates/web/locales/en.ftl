@@ -1197,6 +1197,41 @@ cases-title = Failure cases
 cases-intro = Corrosion failures of titanium heating equipment shared by enterprises, desensitized before publication: names, contacts, addresses and costs never leave the contributor, and each case hides among at least k published ones. Summaries are public; registered users read the details; the full record with test data is granted on application.
 cases-upload = Share a failure case
 cases-mine = Our cases
+bulletins-title = Warning bulletins
+bulletins-intro = The national typical-accident risk warning bulletin: each month the platform drafts it from the failure cases published in the month before, grouped by mechanism and industry, with the lessons their contributors drew and the standard clauses they fall under; the association's and the operator's staff edit and publish it. Every organisation is told, prominently those with equipment whose worst-rated mechanism it names.
+bulletins-none = No bulletin has been published yet.
+bulletins-draft-now = Draft last month's bulletin now
+bulletin-period = Month
+bulletin-cases = Cases
+bulletin-published = Published
+bulletin-draft = draft
+bulletin-figures = { $count ->
+    [one] One case published in the month
+   *[other] { $count } cases published in the month
+}
+bulletin-figures-note = Counts of the desensitized cases published in the month, which anyone can read; they are not a rate: a month's publications depend on what was shared.
+bulletin-no-cases = No case was published in the month.
+bulletin-lessons = Lessons
+bulletin-case-link = the case
+bulletin-clauses = Clauses that apply
+bulletin-clause-cases = { $count ->
+    [one] one case of this group falls under it
+   *[other] { $count } cases of this group fall under it
+}
+bulletin-evidence = Cases cited
+bulletin-model = Learned risk model in use when drafted:
+bulletin-no-model = No learned risk model version existed when it was drafted.
+bulletin-industry-any = industries not published
+bulletin-edit = Edit and publish
+bulletin-title-zh = Title (Chinese)
+bulletin-title-en = Title (English)
+bulletin-intro-zh = Introduction (Chinese)
+bulletin-intro-en = Introduction (English)
+bulletin-publish-hint = The groups, lessons, clauses and evidence come from the published cases and cannot be edited. Publishing makes the bulletin public, anchors it in the ledger and tells every organisation.
+bulletin-save = Save
+bulletin-publish = Save and publish
+done-bulletin-saved = The bulletin was saved.
+done-bulletin-published = The bulletin was published and every organisation told.
 cases-import = Import cases from a spreadsheet
 cases-import-intro = Bring in the accident records your plant already keeps: a CSV (UTF-8) or Excel (.xlsx) file with one case per row and one column per field of the upload form, headed by the template's names or their Chinese labels (失效日期, 设备类型, 钛材牌号 …); list root causes separated by semicolons. Every row is checked as an upload is; if any row has a problem nothing is imported and every problem is listed by row. Imported cases are drafts, sealed with your organisation's key: review and confirm each one before it goes to curation.
 cases-import-hint = .csv or .xlsx, up to 5,000 rows; failure_date, equipment_type and grade are required.

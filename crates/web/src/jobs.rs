@@ -40,6 +40,13 @@ pub fn handlers(state: &AppState) -> Handlers {
                 async move { state.cases().run_import(ctx).await }
             }
         })
+        .register(ticorr_cases::bulletins::DRAFT_JOB, {
+            let state = state.clone();
+            move |ctx| {
+                let state = state.clone();
+                async move { state.cases().run_draft_bulletin(ctx).await }
+            }
+        })
         .register(ticorr_cases::feedback::FEEDBACK_JOB, {
             let state = state.clone();
             move |ctx| {
@@ -107,6 +114,16 @@ pub fn handlers(state: &AppState) -> Handlers {
                 "cases.train-risk-model-weekly",
                 "23 2 * * 1",
                 ticorr_cases::risk_models::TRAIN_JOB,
+                json!({}),
+            )
+            .expect("the expression is valid"),
+        )
+        // The monthly warning bulletin, drafted on the 1st for staff to edit and publish.
+        .schedule(
+            Recurring::new(
+                "cases.draft-bulletin-monthly",
+                "13 2 1 * *",
+                ticorr_cases::bulletins::DRAFT_JOB,
                 json!({}),
             )
             .expect("the expression is valid"),

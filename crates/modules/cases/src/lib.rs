@@ -13,6 +13,7 @@
 //! This file is the module's public service API; every read and write asks the platform's
 //! [`Gate`].
 
+pub mod bulletins;
 pub mod feedback;
 pub mod files;
 pub mod import;
@@ -1812,6 +1813,7 @@ pub async fn ledger_record(
         }
         GRANT_LEDGER_TYPE => Ok(Some(grant_record(conn, id).await?)),
         risk_models::LEDGER_TYPE => Ok(Some(risk_models::ledger_record(conn, id).await?)),
+        bulletins::LEDGER_TYPE => Ok(Some(bulletins::ledger_record_of(conn, id).await?)),
         ACCESS_LEDGER_TYPE => Ok(Some(
             row_record(conn, "case_accesses", &ACCESS_COLUMNS, id).await?,
         )),

@@ -245,7 +245,7 @@ async fn newest_row(conn: &mut sqlx::AnyConnection) -> Result<Option<(i64, Strin
         .transpose()
 }
 
-async fn released(
+pub(crate) async fn released(
     conn: &mut sqlx::AnyConnection,
     version: Option<i64>,
 ) -> Result<Option<Released>, CasesError> {

@@ -794,6 +794,7 @@ pub fn render(authz: &Authz) -> String {
         out.push('\n');
     }
     render_training(authz, &mut out);
+    render_bulletins(authz, &mut out);
     out
 }
 
@@ -841,6 +842,44 @@ fn render_training(authz: &Authz, out: &mut String) {
                 &record_of("risk_model", Level::Macro)
             ))
         );
+    }
+}
+
+/// The warning bulletins: who drafts, edits and publishes them.
+fn render_bulletins(authz: &Authz, out: &mut String) {
+    out.push_str(
+        "\n## Warning bulletins: `edit_bulletin`\n\n\
+         The national typical-accident warning bulletin is drafted from the published cases by the\n\
+         platform's monthly job and edited and published by staff (a `warning_bulletin` record,\n\
+         `public` once published; drafts are read through this action too). Decisions are audited.\n\n\
+         | principal | `edit_bulletin` |\n|---|---|\n",
+    );
+    let bulletin = record_of("warning_bulletin", Level::Public);
+    let _ = writeln!(
+        out,
+        "| the platform's recurring job | {} |",
+        mark(authz.authorize(&Principal::Platform, Action::EditBulletin, &bulletin))
+    );
+    let _ = writeln!(
+        out,
+        "| anonymous visitor | {} |",
+        mark(authz.authorize(&Principal::Anonymous, Action::EditBulletin, &bulletin))
+    );
+    for kind in OrgKind::ALL {
+        for role in [Role::Admin, Role::Member] {
+            let p = principal(
+                *kind,
+                Relation::Other,
+                role,
+                Condition::Normal,
+                Action::EditBulletin,
+            );
+            let _ = writeln!(
+                out,
+                "| {kind} {role} | {} |",
+                mark(authz.authorize(&p, Action::EditBulletin, &bulletin))
+            );
+        }
     }
 }
 
@@ -1231,6 +1270,40 @@ mod tests {
                 &record_of("supplementary_clause", level)
             ));
         }
+    }
+
+    #[test]
+    fn the_platform_and_staff_alone_edit_warning_bulletins() {
+        let authz = Authz::load().unwrap();
+        let bulletin = record_of("warning_bulletin", Level::Public);
+        assert!(authz.authorize(&Principal::Platform, Action::EditBulletin, &bulletin));
+        assert!(!authz.authorize(&Principal::Anonymous, Action::EditBulletin, &bulletin));
+        for kind in OrgKind::ALL {
+            for role in Role::ALL {
+                for condition in CONDITIONS {
+                    let p = principal(
+                        *kind,
+                        Relation::Other,
+                        *role,
+                        condition,
+                        Action::EditBulletin,
+                    );
+                    let want = matches!(kind, OrgKind::Operator | OrgKind::Association)
+                        && matches!(condition, Condition::Normal | Condition::TokenWithScope);
+                    assert_eq!(
+                        authz.authorize(&p, Action::EditBulletin, &bulletin),
+                        want,
+                        "{kind} {role} {condition:?}"
+                    );
+                }
+            }
+        }
+        // Only bulletins.
+        assert!(!authz.authorize(
+            &Principal::Platform,
+            Action::EditBulletin,
+            &record_of("risk_model", Level::Macro)
+        ));
     }
 
     #[test]

@@ -118,6 +118,8 @@ ticorr_kernel::text_enum! {
         /// Fit the learned risk model over every organisation's equipment and the
         /// published cases, keeping only coefficients and measurements.
         TrainRiskModel = "train_risk_model",
+        /// Draft, edit and publish the national warning bulletins.
+        EditBulletin = "edit_bulletin",
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod attachments;
 mod auth;
+mod bulletins;
 mod cases;
 pub mod equipment;
 pub mod jobs;
@@ -181,6 +182,9 @@ pub fn router(config: &crate::Config) -> (axum::Router<AppState>, utoipa::openap
         .routes(routes!(search::search))
         .routes(routes!(search::start_reindex, search::reindex_status))
         .routes(routes!(risk::assess))
+        .routes(routes!(bulletins::list, bulletins::draft))
+        .routes(routes!(bulletins::get, bulletins::edit))
+        .routes(routes!(bulletins::publish))
         .routes(routes!(cases::list, cases::upload))
         .routes(case_import)
         .routes(routes!(cases::mine))

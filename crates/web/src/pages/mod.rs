@@ -6,6 +6,7 @@
 
 mod account;
 mod auth;
+mod bulletins;
 mod cases;
 mod equipment;
 mod file_form;
@@ -130,6 +131,10 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .route("/risk-models", get(risk_models::list))
         .route("/risk-models/train", post(risk_models::train))
         .route("/risk-models/{version}", get(risk_models::detail))
+        .route("/bulletins", get(bulletins::list))
+        .route("/bulletins/draft", post(bulletins::draft))
+        .route("/bulletins/{id}", get(bulletins::detail))
+        .route("/bulletins/{id}/edit", post(bulletins::edit))
         .route("/cases", get(cases::list))
         .route("/cases/new", get(cases::new_form).post(cases::create))
         .route("/cases/mine", get(cases::mine))

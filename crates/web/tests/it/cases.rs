@@ -1517,6 +1517,199 @@ async fn cases_under_a_clause_open_a_revision_proposal_for_it(app: TestApp) {
     assert!(pdf.body.starts_with(b"%PDF-"));
 }
 
+async fn staff_draft_edit_and_publish_the_monthly_warning_bulletin(app: TestApp) {
+    let association = app.org(OrgKind::Association, &[]).await;
+    crevice_standard(&app, association).await;
+    let contributor_org = app.org(OrgKind::Enterprise, &[]).await;
+    let contributor = app.person(contributor_org, Role::Member).await;
+    let other_org = app.org(OrgKind::Enterprise, &[]).await;
+    let other = app.person(other_org, Role::Member).await;
+    let operator = app.org(OrgKind::Operator, &[]).await;
+    let curator = app.person(operator, Role::Member).await;
+    let (name, uscc) = org_name(&app, contributor_org).await;
+    // The contributor runs a hot-brine plate exchanger: its worst mechanism is crevice
+    // corrosion, the one the bulletin will warn of.
+    let r = app
+        .post_json(
+            "/api/v1/equipment",
+            Some(&contributor.token),
+            &json!({"tag": "PHE-1", "name": "淡盐水板换", "equipment_type": "plate_heat_exchanger",
+                    "grade": "2", "temperature_c": 95, "chloride_mg_l": 30000, "ph": 3,
+                    "crevice_present": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    for n in 0..5 {
+        let id = upload(&app, &contributor, &planted_case(&name, &uscc, n)).await;
+        confirm(&app, &contributor, &id).await;
+        publish(&app, &curator, &id).await;
+    }
+    // Into December: November's bulletin is due.
+    app.clock.advance(Duration::days(5));
+    let staff = app.login(&curator.email, &curator.password).await;
+    let outsider = app.login(&other.email, &other.password).await;
+    let mine = app.login(&contributor.email, &contributor.password).await;
+
+    let r = app
+        .post_json("/api/v1/bulletins", Some(&outsider), &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    let r = app
+        .post_json("/api/v1/bulletins", Some(&staff), &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let draft = r.json();
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let again = app
+        .post_json("/api/v1/bulletins", Some(&staff), &json!({}))
+        .await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.json()["id"], id.as_str(), "one bulletin per month");
+    assert_eq!(draft["period"], "2026-11");
+    let contents = &draft["contents"];
+    assert_eq!(contents["cases_total"], 5);
+    let group = &contents["groups"][0];
+    assert_eq!(group["mechanism"], "crevice_hot_chloride");
+    assert_eq!(group["count"], 5);
+    assert!(
+        group["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["ledger"]["index"].is_u64())
+    );
+    assert!(!group["lessons"].as_array().unwrap().is_empty());
+    assert_eq!(group["clauses"][0]["number"], "4.1");
+    assert_eq!(group["clauses"][0]["cases"], 5);
+    assert!(group["clauses"][0]["ledger"]["index"].is_u64());
+    assert_clean(&draft, &[&name, &uscc]);
+
+    // A draft is the staff's alone.
+    let path = format!("/api/v1/bulletins/{id}");
+    assert_eq!(app.get(&path, None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get(&path, Some(&outsider)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(
+        app.get("/api/v1/bulletins", None).await.json()["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // Editing: both languages required; a stale revision is refused.
+    let revision = draft["revision"].as_i64().unwrap();
+    let edit = |revision: i64, title_en: &str| {
+        json!({"revision": revision, "title_zh": "2026年11月钛设备缝隙腐蚀警示", "title_en": title_en,
+               "intro_zh": "高温盐水中的板式换热器垫片缝隙腐蚀频发。", "intro_en": "Gasket crevice corrosion of plate exchangers in hot brine keeps recurring."})
+    };
+    let r = app
+        .send_json(
+            axum::http::Method::PUT,
+            &path,
+            Some(&staff),
+            &edit(revision, " "),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("title_en"));
+    let r = app
+        .send_json(
+            axum::http::Method::PUT,
+            &path,
+            Some(&staff),
+            &edit(revision, "Crevice corrosion warning, November 2026"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let revision = r.json()["revision"].as_i64().unwrap();
+    let r = app
+        .send_json(
+            axum::http::Method::PUT,
+            &path,
+            Some(&staff),
+            &edit(revision - 1, "Stale"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+
+    // Publishing: public, anchored, pushed to everyone, prominently to the matching plant.
+    let r = app
+        .post_json(
+            &format!("{path}/publication"),
+            Some(&staff),
+            &json!({"revision": revision}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let pushed = r.json();
+    assert!(pushed["organizations"].as_u64().unwrap() >= 4, "{pushed}");
+    assert_eq!(pushed["matching"], 1, "{pushed}");
+    let r = app
+        .post_json(
+            &format!("{path}/publication"),
+            Some(&staff),
+            &json!({"revision": revision + 1}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "published once");
+    let public = app.get(&path, None).await;
+    assert_eq!(public.status, StatusCode::OK);
+    let public = public.json();
+    assert_eq!(
+        public["title_en"],
+        "Crevice corrosion warning, November 2026"
+    );
+    assert!(public["ledger"]["index"].is_u64());
+    assert_eq!(
+        app.get("/api/v1/bulletins", None).await.json()["items"][0]["id"],
+        id.as_str()
+    );
+    let link = format!("/bulletins/{id}");
+    let titles = |token: &str| {
+        let app = &app;
+        let token = token.to_owned();
+        let link = link.clone();
+        async move {
+            let inbox = app
+                .get("/api/v1/me/notifications", Some(&token))
+                .await
+                .json();
+            inbox["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|n| n["link"] == link.as_str())
+                .map(|n| n["title"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    let prominent = titles(&mine).await;
+    assert_eq!(prominent.len(), 1);
+    assert!(prominent[0].contains("1"), "{prominent:?}");
+    assert_eq!(titles(&outsider).await.len(), 1);
+    let report = crate::standards::verify(&app).await;
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+
+    // The pages: the archive and the bulletin with its groups and evidence.
+    let html = app
+        .get_with_cookies("/bulletins", "ticorr_lang=en")
+        .await
+        .text();
+    assert!(html.contains(&format!("href=\"/bulletins/{id}\"")));
+    let html = app
+        .get_with_cookies(&format!("/bulletins/{id}"), "ticorr_lang=en")
+        .await
+        .text();
+    assert!(
+        html.contains("data-mechanism=\"crevice_hot_chloride\"")
+            && html.contains("id=\"bulletin-ledger\""),
+        "{html}"
+    );
+    assert!(!html.contains("id=\"bulletin-edit\""));
+}
+
 ticorr_test_support::on_both_engines!(
     the_learned_risk_model_is_trained_anchored_and_shown,
     similar_cases_come_from_published_ones_and_say_why,
@@ -1526,4 +1719,5 @@ ticorr_test_support::on_both_engines!(
     a_case_s_photos_are_published_without_their_metadata,
     a_plant_imports_its_accident_list_as_drafts,
     cases_under_a_clause_open_a_revision_proposal_for_it,
+    staff_draft_edit_and_publish_the_monthly_warning_bulletin,
 );

@@ -740,6 +740,7 @@ async fn the_platform_declares_its_recurring_jobs_and_they_run(app: TestApp) {
         names,
         [
             "cases.clause-feedback-daily",
+            "cases.draft-bulletin-monthly",
             "cases.train-risk-model-weekly",
             "jobs.prune-daily",
             "search.prune-feed-daily",
@@ -747,6 +748,11 @@ async fn the_platform_declares_its_recurring_jobs_and_they_run(app: TestApp) {
         ]
     );
     for s in list.as_array().unwrap() {
+        // The monthly bulletin is not due before the 1st.
+        if s["name"] == "cases.draft-bulletin-monthly" {
+            assert!(s["last_job_id"].is_null(), "{s}");
+            continue;
+        }
         let last = s["last_job_id"].as_str().unwrap();
         assert!(enqueued.iter().any(|e| e.as_str() == last), "{s}");
     }
