@@ -65,6 +65,8 @@ ticorr_kernel::text_enum! {
         MeanChlorideMgL = "mean_chloride_mg_l",
         /// Mean pH.
         MeanPh = "mean_ph",
+        /// Published failure cases (their published, k-anonymous attributes), for trends.
+        CaseCount = "case_count",
     }
 }
 
@@ -79,6 +81,10 @@ ticorr_kernel::text_enum! {
         Grade = "grade",
         /// The year the item was commissioned.
         CommissionedYear = "commissioned_year",
+        /// A failure case's damage mechanism.
+        Mechanism = "mechanism",
+        /// A failure case's year as published (a year, or the band k-anonymity widened it to).
+        FailureYear = "failure_year",
     }
 }
 
@@ -91,7 +97,19 @@ pub fn clamp_range(measure: Measure) -> Option<(f64, f64)> {
         Measure::MeanTemperatureC => Some((0.0, 250.0)),
         Measure::MeanChlorideMgL => Some((0.0, 200_000.0)),
         Measure::MeanPh => Some((0.0, 14.0)),
-        Measure::EquipmentCount | Measure::OrganizationCount => None,
+        Measure::EquipmentCount | Measure::OrganizationCount | Measure::CaseCount => None,
+    }
+}
+
+impl Dimension {
+    /// Whether rows of `measure` carry this dimension: cases have no commissioning year,
+    /// items no mechanism or failure year.
+    pub fn fits(self, measure: Measure) -> bool {
+        match self {
+            Dimension::CommissionedYear => measure != Measure::CaseCount,
+            Dimension::Mechanism | Dimension::FailureYear => measure == Measure::CaseCount,
+            _ => true,
+        }
     }
 }
 
@@ -138,6 +156,9 @@ pub struct StatRow {
     pub temperature_c: Option<f64>,
     pub chloride_mg_l: Option<f64>,
     pub ph: Option<f64>,
+    /// For a failure case: its mechanism and published year (or year band).
+    pub mechanism: Option<String>,
+    pub failure_year: Option<String>,
 }
 
 /// One released cell.
@@ -252,6 +273,24 @@ fn validate(config: &StatsConfig, q: &StatsQuery) -> Result<f64, FieldErrors> {
     if q.group_by.len() > 3 {
         e.add("group_by", "too_long", "group by at most three dimensions");
     }
+    for d in &q.group_by {
+        if !d.fits(q.measure) {
+            e.add(
+                "group_by",
+                "invalid",
+                format!("`{d}` does not apply to `{}`", q.measure),
+            );
+        }
+    }
+    if q.measure == Measure::CaseCount
+        && (q.filters.commissioned_from.is_some() || q.filters.commissioned_to.is_some())
+    {
+        e.add(
+            "filters.commissioned_from",
+            "invalid",
+            "cases have no commissioning year",
+        );
+    }
     if let (Some(a), Some(b)) = (q.filters.commissioned_from, q.filters.commissioned_to)
         && a > b
     {
@@ -293,6 +332,8 @@ fn key_of(dims: &[Dimension], r: &StatRow) -> Vec<String> {
                 .commissioned_year
                 .map(|y| y.to_string())
                 .unwrap_or_else(|| "unknown".into()),
+            Dimension::Mechanism => r.mechanism.clone().unwrap_or_else(|| "unknown".into()),
+            Dimension::FailureYear => r.failure_year.clone().unwrap_or_else(|| "unknown".into()),
         })
         .collect()
 }
@@ -302,7 +343,7 @@ fn measured_value(m: Measure, r: &StatRow) -> Option<f64> {
         Measure::MeanTemperatureC => r.temperature_c,
         Measure::MeanChlorideMgL => r.chloride_mg_l,
         Measure::MeanPh => r.ph,
-        Measure::EquipmentCount | Measure::OrganizationCount => Some(1.0),
+        Measure::EquipmentCount | Measure::OrganizationCount | Measure::CaseCount => Some(1.0),
     }
 }
 
@@ -354,7 +395,7 @@ pub fn compute(
     let bound = config.contribution_bound;
     let mut scales = BTreeMap::new();
     let (values, mechanism): (Vec<Option<f64>>, String) = match q.measure {
-        Measure::EquipmentCount => {
+        Measure::EquipmentCount | Measure::CaseCount => {
             let counts: Vec<i64> = keys.iter().map(|k| cells[k].count).collect();
             let noisy = Histogram {
                 contribution_bound: bound,

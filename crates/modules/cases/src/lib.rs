@@ -1795,6 +1795,39 @@ async fn grant_record(
     row_record(conn, "case_access_requests", &GRANT_COLUMNS, id).await
 }
 
+/// The published cases (not withdrawn) of verified organisations as the L4 statistics see
+/// them: their contributor and their published, k-anonymous attributes, never the sealed
+/// original. Trend reports (`case_count` by mechanism, industry, province, year) are
+/// computed from these only through the differential-privacy release.
+pub async fn stat_rows(db: Db) -> Result<Vec<ticorr_platform::stats::StatRow>, sqlx::Error> {
+    use sqlx::Row;
+    let rows = sqlx::query(
+        "SELECT p.case_id, p.org_id, p.province, p.industry, p.equipment_type, p.grade, p.year, \
+         p.mechanism FROM case_publications p JOIN organizations o ON o.id = p.org_id \
+         WHERE p.withdrawn_at IS NULL AND o.status = 'verified'",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ticorr_platform::stats::StatRow {
+                item_id: r.try_get("case_id")?,
+                org_id: ticorr_db::parsed(r, "org_id")?,
+                province: r.try_get("province")?,
+                industry: Some(r.try_get("industry")?),
+                equipment_type: r.try_get("equipment_type")?,
+                grade: r.try_get("grade")?,
+                commissioned_year: None,
+                temperature_c: None,
+                chloride_mg_l: None,
+                ph: None,
+                mechanism: Some(r.try_get("mechanism")?),
+                failure_year: Some(r.try_get("year")?),
+            })
+        })
+        .collect()
+}
+
 /// The current canonical form of an anchored case record, for `ticorr ledger verify`:
 /// `None` when the type is not this module's or the record is gone.
 pub async fn ledger_record(

@@ -481,6 +481,8 @@ pub async fn stat_rows(
                 temperature_c: r.try_get("temperature_c")?,
                 chloride_mg_l: r.try_get("chloride_mg_l")?,
                 ph: r.try_get("ph")?,
+                mechanism: None,
+                failure_year: None,
             })
         })
         .collect()

@@ -31,15 +31,14 @@ pub async fn query(
     ApiPerson(caller, _): ApiPerson,
     Json(q): Json<StatsQuery>,
 ) -> Result<Json<Release>, ApiError> {
-    let release = stats::query(
-        &state.db,
-        &state.gate,
-        &state.config.stats,
-        &caller,
-        &q,
-        ticorr_equipment::stat_rows,
-    )
-    .await?;
+    let (db, gate, config) = (&state.db, &state.gate, &state.config.stats);
+    // Trend reports of failure cases read the published cases; every other measure the
+    // equipment registry.
+    let release = if q.measure == stats::Measure::CaseCount {
+        stats::query(db, gate, config, &caller, &q, ticorr_cases::stat_rows).await?
+    } else {
+        stats::query(db, gate, config, &caller, &q, ticorr_equipment::stat_rows).await?
+    };
     Ok(Json(release))
 }
 

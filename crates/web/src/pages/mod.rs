@@ -24,6 +24,7 @@ mod search;
 mod standards;
 mod standards_lifecycle;
 mod standards_supplements;
+mod trends;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
@@ -137,6 +138,7 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .route("/bulletins/{id}/edit", post(bulletins::edit))
         .route("/cases", get(cases::list))
         .route("/cases/new", get(cases::new_form).post(cases::create))
+        .route("/cases/trends", get(trends::form).post(trends::run))
         .route("/cases/mine", get(cases::mine))
         .route(
             "/cases/import",

@@ -1710,6 +1710,100 @@ async fn staff_draft_edit_and_publish_the_monthly_warning_bulletin(app: TestApp)
     assert!(!html.contains("id=\"bulletin-edit\""));
 }
 
+async fn regulators_see_case_trends_only_through_differential_privacy(app: TestApp) {
+    let operator = app.org(OrgKind::Operator, &[]).await;
+    let curator = app.person(operator, Role::Member).await;
+    // Ten contributors, one case each: ten organisations stand behind the cell.
+    for n in 0..10 {
+        let org = app.org(OrgKind::Enterprise, &[]).await;
+        let who = app.person(org, Role::Member).await;
+        let (name, uscc) = org_name(&app, org).await;
+        let id = upload(&app, &who, &planted_case(&name, &uscc, n)).await;
+        confirm(&app, &who, &id).await;
+        publish(&app, &curator, &id).await;
+    }
+    assert_eq!(app.count("case_publications", "1 = 1").await, 10);
+    let regulator = app
+        .person(app.org(OrgKind::Regulator, &[]).await, Role::Member)
+        .await;
+    let enterprise = app
+        .person(app.org(OrgKind::Enterprise, &[]).await, Role::Member)
+        .await;
+    let q =
+        json!({"measure": "case_count", "group_by": ["mechanism", "failure_year"], "epsilon": 1.0});
+    let r = app
+        .post_json("/api/v1/stats/query", Some(&enterprise.token), &q)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+    let r = app
+        .post_json("/api/v1/stats/query", Some(&regulator.token), &q)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let release = r.json();
+    let cell = release["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["key"]["mechanism"] == "crevice_hot_chloride")
+        .expect("a cell for the cases' mechanism")
+        .clone();
+    assert_eq!(cell["key"]["failure_year"], "2025");
+    assert_eq!(cell["suppressed"], false, "{release}");
+    assert!(cell["value"].as_f64().unwrap() >= 0.0);
+    assert_eq!(release["budget"]["epsilon_spent"], 1.0);
+    // Dimensions that do not belong to the measure are refused, nothing charged.
+    for bad in [
+        json!({"measure": "case_count", "group_by": ["commissioned_year"]}),
+        json!({"measure": "equipment_count", "group_by": ["mechanism"]}),
+    ] {
+        let r = app
+            .post_json("/api/v1/stats/query", Some(&regulator.token), &bad)
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.text()
+        );
+    }
+    // The page: the form, then the noisy table with what it cost.
+    let cookie = format!("__Host-ticorr_session={}; ticorr_lang=en", regulator.token);
+    let html = app.get_with_cookies("/cases/trends", &cookie).await.text();
+    assert!(html.contains("id=\"trends-form\""));
+    let csrf = html
+        .split("name=\"_csrf\" value=\"")
+        .nth(2)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .post_form(
+            "/cases/trends",
+            &cookie,
+            &[
+                ("_csrf", csrf.as_str()),
+                ("by", "mechanism"),
+                ("epsilon", "0.5"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let html = r.text();
+    assert!(
+        html.contains("id=\"trends-table\"") && html.contains("ε = 0.5"),
+        "{html}"
+    );
+    let spent: f64 = app
+        .get("/api/v1/stats/budgets", Some(&regulator.token))
+        .await
+        .json()[0]["epsilon_spent"]
+        .as_f64()
+        .unwrap_or_default();
+    assert!((spent - 1.5).abs() < 1e-9, "{spent}");
+}
+
 ticorr_test_support::on_both_engines!(
     the_learned_risk_model_is_trained_anchored_and_shown,
     similar_cases_come_from_published_ones_and_say_why,
@@ -1720,4 +1814,5 @@ ticorr_test_support::on_both_engines!(
     a_plant_imports_its_accident_list_as_drafts,
     cases_under_a_clause_open_a_revision_proposal_for_it,
     staff_draft_edit_and_publish_the_monthly_warning_bulletin,
+    regulators_see_case_trends_only_through_differential_privacy,
 );
