@@ -431,3 +431,42 @@ test('an item shows the learned model’s estimate, and the model page explains 
   assert.ok((await page.locator('#access-mine tbody tr').count()) >= 2, 'its own applications');
   await closeAll(page);
 });
+
+test('the monthly warning bulletin is public, a regulator runs a trend report, clauses show their cases', async () => {
+  // Anyone reads the archive and last month's bulletin, anchored in the ledger.
+  const visitor = await anonymousPage();
+  await visitor.goto(`${demo.base}/bulletins`);
+  const links = visitor.locator('#bulletins tbody a[href^="/bulletins/"]');
+  assert.ok((await links.count()) >= 1, 'the demo published a bulletin');
+  await Promise.all([visitor.waitForURL(/\/bulletins\/[0-9a-f-]{36}$/), links.first().click()]);
+  assert.ok(await visitor.isVisible('#bulletin-intro'));
+  assert.ok(await visitor.isVisible('#bulletin-figures'));
+  assert.ok(await visitor.isVisible('#bulletin-ledger'), 'the publication is anchored');
+  assert.equal(await visitor.locator('#bulletin-edit').count(), 0, 'nobody edits a published bulletin');
+  // A released clause lists the published cases that fall under it.
+  await visitor.goto(`${demo.base}/standards`);
+  const standard = visitor.locator('#standards-table tbody a').filter({ hasText: 'T/TICORR 001' }).first();
+  await Promise.all([visitor.waitForURL(/\/standards\/[^/]+$/), standard.click()]);
+  assert.ok((await visitor.locator('[data-clause-cases]').count()) >= 1, 'clauses with their cases');
+  await closeAll(visitor);
+
+  // The operator's staff may draft a bulletin; the regulator runs a trend report.
+  const operator = await pageAs('operator');
+  await operator.goto(`${demo.base}/bulletins`);
+  assert.ok(await operator.isVisible('#bulletin-draft'), 'staff draft bulletins');
+  await closeAll(operator);
+  const regulator = await pageAs('regulator');
+  await regulator.goto(`${demo.base}/cases/trends`);
+  await Promise.all([regulator.waitForLoadState('load'), regulator.click('#trends-form button[type="submit"]')]);
+  await regulator.waitForSelector('#trends-table');
+  assert.ok((await regulator.locator('#trends-table tbody tr').count()) >= 1, 'cells by mechanism and year');
+  assert.match(await regulator.textContent('#trends-release'), /ε = 0\.5/);
+  await closeAll(regulator);
+
+  // An enterprise finds the spreadsheet import beside the upload form.
+  const enterprise = await pageAs('enterprise');
+  await enterprise.goto(`${demo.base}/cases/mine`);
+  await Promise.all([enterprise.waitForURL(/\/cases\/import$/), enterprise.click('#cases-import-link')]);
+  assert.ok(await enterprise.isVisible('form[action="/cases/import"] input[type="file"]'));
+  await closeAll(enterprise);
+});

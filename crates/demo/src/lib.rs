@@ -168,6 +168,12 @@ pub fn account_hint(kind: &str) -> Option<&'static str> {
         "manufacturer" => {
             Some("its T/TICORR 002 revision was returned after the formal check, with the note")
         }
+        "regulator" => Some(
+            "runs failure-case trend reports at /cases/trends, each charged to its monthly privacy budget",
+        ),
+        "operator" => Some(
+            "curates failure cases at /cases/curation and edits and publishes the warning bulletins at /bulletins",
+        ),
         _ => None,
     }
 }
