@@ -209,7 +209,7 @@ pub async fn run(mut cfg: Config, port: u16) -> anyhow::Result<()> {
         ticorr_cases::risk_models::Trained::Unchanged(_) => {}
     }
     if let Some(id) = ticorr_demo::cases::seed_bulletin(state.cases()).await? {
-        println!("Warning bulletin of last month published: /bulletins/{id}");
+        println!("Warning bulletin of the newest month of cases published: /bulletins/{id}");
     }
     // The cases' daily check against the released clauses, queued now so that the first
     // visit already shows the revision proposals cases opened.

@@ -656,18 +656,23 @@ pub async fn seed_access(
     Ok(report)
 }
 
-/// Last month's warning bulletin, drafted as the monthly job would and published by the
-/// operator's first person, so the archive has one on the first visit. Returns its id, or
-/// `None` when the demo has no operator.
+/// The warning bulletin of the newest month with published cases (the demo's cases end
+/// before last month), drafted as the monthly job drafts one and published by the operator's
+/// first person, so the archive has one with content on the first visit. Returns its id, or
+/// `None` when the demo has no published case or no operator.
 pub async fn seed_bulletin(cases: Cases<'_>) -> Result<Option<String>, SeedError> {
     let platform = Caller {
         principal: Principal::Platform,
         ip: None,
     };
+    let bulletin = |e: ticorr_cases::CasesError| SeedError::Data(format!("bulletin: {e}"));
+    let Some(month) = cases.latest_case_month().await.map_err(bulletin)? else {
+        return Ok(None);
+    };
     let (id, _) = cases
-        .draft_bulletin(&platform)
+        .draft_bulletin_of(&platform, month)
         .await
-        .map_err(|e| SeedError::Data(format!("bulletin: {e}")))?;
+        .map_err(bulletin)?;
     let operator: Option<String> = sqlx::query_scalar(
         "SELECT MIN(p.id) FROM people p JOIN organizations o ON o.id = p.org_id WHERE o.kind = 'operator'",
     )
@@ -677,15 +682,12 @@ pub async fn seed_bulletin(cases: Cases<'_>) -> Result<Option<String>, SeedError
         return Ok(None);
     };
     let caller = caller_of(cases.db, operator).await?;
-    let draft = cases
-        .bulletin(&caller, &id)
-        .await
-        .map_err(|e| SeedError::Data(format!("bulletin: {e}")))?;
+    let draft = cases.bulletin(&caller, &id).await.map_err(bulletin)?;
     if draft.stage == "draft" {
         cases
             .publish_bulletin(&caller, &id, draft.revision)
             .await
-            .map_err(|e| SeedError::Data(format!("bulletin: {e}")))?;
+            .map_err(bulletin)?;
     }
     Ok(Some(id))
 }

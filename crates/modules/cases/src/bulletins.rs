@@ -369,8 +369,39 @@ impl<'a> Cases<'a> {
     /// Drafts the bulletin of the month before now, unless it exists. Returns its id and
     /// whether this call drafted it.
     pub async fn draft_bulletin(&self, caller: &Caller) -> Result<(String, bool), CasesError> {
+        self.draft_bulletin_of(caller, previous_month(self.now()))
+            .await
+    }
+
+    /// The latest month in which cases were published, as `(YYYY-MM, first day, last day)`
+    /// (for a platform whose newest cases are older than last month, such as the demo's).
+    pub async fn latest_case_month(
+        &self,
+    ) -> Result<Option<(String, time::Date, time::Date)>, CasesError> {
+        let mut conn = self.db.pool().acquire().await?;
+        let shelved = self.shelved(&mut conn).await?;
+        let Some(newest) = shelved.bodies.iter().map(|b| b.published_at).max() else {
+            return Ok(None);
+        };
+        // The month of `newest` is the previous month of any day in the month after it.
+        let day = newest
+            .inner()
+            .date()
+            .replace_day(28)
+            .expect("day 28 exists")
+            + time::Duration::days(7);
+        Ok(Some(previous_month(Timestamp::from_offset(
+            day.midnight().assume_utc(),
+        ))))
+    }
+
+    /// Drafts the bulletin of one month, unless it exists.
+    pub async fn draft_bulletin_of(
+        &self,
+        caller: &Caller,
+        (period, from, to): (String, time::Date, time::Date),
+    ) -> Result<(String, bool), CasesError> {
         let now = self.now();
-        let (period, from, to) = previous_month(now);
         let id = uuid::Uuid::now_v7().to_string();
         let mut conn = self.db.pool().acquire().await?;
         self.gate
