@@ -215,6 +215,36 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Bulletin, CasesError> {
     })
 }
 
+/// A bulletin by id, with no authorization.
+async fn load(conn: &mut sqlx::AnyConnection, id: &str) -> Result<Option<Bulletin>, CasesError> {
+    let sql = format!("SELECT {COLUMNS} FROM warning_bulletins WHERE id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.to_owned())
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// The bulletin of a month, if one was drafted.
+async fn of_period(
+    conn: &mut sqlx::AnyConnection,
+    period: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM warning_bulletins WHERE period = $1")
+        .bind(period.to_owned())
+        .fetch_optional(&mut *conn)
+        .await
+}
+
+/// A bulletin the caller may not see or act on is not found, as for any record; a storage
+/// fault stays one.
+fn hidden(d: ticorr_platform::Denied) -> CasesError {
+    match d {
+        ticorr_platform::Denied::Storage(e) => CasesError::Storage(e),
+        _ => CasesError::NotFound,
+    }
+}
+
 /// The record anchored at publication.
 fn ledger_record(b: &Bulletin) -> serde_json::Value {
     json!({
@@ -231,16 +261,14 @@ pub async fn ledger_record_of(
     conn: &mut sqlx::AnyConnection,
     id: &str,
 ) -> Result<Option<serde_json::Value>, sqlx::Error> {
-    let sql =
-        format!("SELECT {COLUMNS} FROM warning_bulletins WHERE id = $1 AND stage = 'published'");
-    let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id.to_owned())
-        .fetch_optional(&mut *conn)
-        .await?
-    else {
-        return Ok(None);
-    };
-    Ok(from_row(&row).ok().map(|b| ledger_record(&b)))
+    match load(conn, id).await {
+        Ok(b) => Ok(b
+            .filter(|b| b.stage == "published")
+            .map(|b| ledger_record(&b))),
+        Err(CasesError::Storage(e)) => Err(e),
+        // A damaged row has no canonical form: verify reports the entry.
+        Err(_) => Ok(None),
+    }
 }
 
 impl<'a> Cases<'a> {
@@ -407,12 +435,7 @@ impl<'a> Cases<'a> {
         self.gate
             .check(&mut conn, caller, Action::EditBulletin, &resource(&id))
             .await?;
-        if let Some(existing) =
-            sqlx::query_scalar::<_, String>("SELECT id FROM warning_bulletins WHERE period = $1")
-                .bind(period.clone())
-                .fetch_optional(&mut *conn)
-                .await?
-        {
+        if let Some(existing) = of_period(&mut conn, &period).await? {
             return Ok((existing, false));
         }
         let contents = self.contents(&mut conn, (&period, from, to)).await?;
@@ -458,11 +481,10 @@ impl<'a> Cases<'a> {
         .rows_affected();
         if inserted == 0 {
             // Another node drafted it meanwhile.
-            let existing: String =
-                sqlx::query_scalar("SELECT id FROM warning_bulletins WHERE period = $1")
-                    .bind(period)
-                    .fetch_one(self.db.pool())
-                    .await?;
+            let mut conn = self.db.pool().acquire().await?;
+            let existing = of_period(&mut conn, &period)
+                .await?
+                .ok_or_else(|| corrupt("a drafted month without its bulletin"))?;
             return Ok((existing, false));
         }
         Ok((id, true))
@@ -508,13 +530,7 @@ impl<'a> Cases<'a> {
     /// A bulletin: published ones for everyone, drafts for staff (404 to others).
     pub async fn bulletin(&self, caller: &Caller, id: &str) -> Result<Bulletin, CasesError> {
         let mut conn = self.db.pool().acquire().await?;
-        let sql = format!("SELECT {COLUMNS} FROM warning_bulletins WHERE id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id.to_owned())
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or(CasesError::NotFound)?;
-        let mut b = from_row(&row)?;
+        let mut b = load(&mut conn, id).await?.ok_or(CasesError::NotFound)?;
         let action = if b.stage == "published" {
             Action::Read
         } else {
@@ -523,7 +539,7 @@ impl<'a> Cases<'a> {
         self.gate
             .check(&mut conn, caller, action, &resource(id))
             .await
-            .map_err(|_| CasesError::NotFound)?;
+            .map_err(hidden)?;
         b.ledger = ledger::latest(&mut conn, LEDGER_TYPE, id).await?;
         Ok(b)
     }
@@ -558,7 +574,7 @@ impl<'a> Cases<'a> {
             .gate
             .check_tx(tx, caller, Action::EditBulletin, &resource(id))
             .await
-            .map_err(|_| CasesError::NotFound)?;
+            .map_err(hidden)?;
         if !e.is_empty() {
             return Err(CasesError::Fields(e));
         }
@@ -615,7 +631,7 @@ impl<'a> Cases<'a> {
             .gate
             .check_tx(tx, caller, Action::EditBulletin, &resource(id))
             .await
-            .map_err(|_| CasesError::NotFound)?;
+            .map_err(hidden)?;
         let now = self.now();
         let changed = sqlx::query(
             "UPDATE warning_bulletins SET stage = 'published', published_at = $1, \
@@ -632,13 +648,9 @@ impl<'a> Cases<'a> {
         if changed == 0 {
             return Err(self.stale(&mut tx, id).await);
         }
-        let sql = format!("SELECT {COLUMNS} FROM warning_bulletins WHERE id = $1");
-        let b = from_row(
-            &sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(id.to_owned())
-                .fetch_one(&mut *tx)
-                .await?,
-        )?;
+        let b = load(&mut tx, id)
+            .await?
+            .ok_or_else(|| corrupt("a published bulletin vanished"))?;
         ledger::anchor(
             &mut tx,
             now,

@@ -107,11 +107,10 @@ pub fn facts_of(p: &Published) -> ItemFacts {
         ph: d.ph,
         risk_grade: None,
         corrosivity: None,
-        crevices_or_deposits: match (d.crevice_present, d.deposits_present) {
-            (Some(true), _) | (_, Some(true)) => Some(true),
-            (Some(false), Some(false)) => Some(false),
-            _ => None,
-        },
+        crevices_or_deposits: ItemFacts::crevices_or_deposits_of(
+            d.crevice_present,
+            d.deposits_present,
+        ),
         galvanic_partner: None,
     }
 }

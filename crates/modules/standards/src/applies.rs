@@ -102,6 +102,18 @@ pub struct ItemFacts {
     pub galvanic_partner: Option<String>,
 }
 
+impl ItemFacts {
+    /// The `crevices_or_deposits` fact from the two flags a record keeps: true if either is
+    /// present, false if neither is, unknown otherwise.
+    pub fn crevices_or_deposits_of(crevice: Option<bool>, deposits: Option<bool>) -> Option<bool> {
+        match (crevice, deposits) {
+            (Some(true), _) | (_, Some(true)) => Some(true),
+            (Some(false), Some(false)) => Some(false),
+            _ => None,
+        }
+    }
+}
+
 /// How one condition came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

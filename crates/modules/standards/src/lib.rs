@@ -300,11 +300,10 @@ pub fn facts_of(
         ph: e.ph,
         risk_grade: item.risk_grade.clone(),
         corrosivity: None,
-        crevices_or_deposits: match (e.crevice_present, e.deposits_present) {
-            (Some(true), _) | (_, Some(true)) => Some(true),
-            (Some(false), Some(false)) => Some(false),
-            _ => None,
-        },
+        crevices_or_deposits: applies::ItemFacts::crevices_or_deposits_of(
+            e.crevice_present,
+            e.deposits_present,
+        ),
         galvanic_partner: e.galvanic_partner.map(|g| g.as_str().to_owned()),
     }
 }

@@ -6,19 +6,17 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use ticorr_cases::CasesError;
 use ticorr_cases::bulletins::{Bulletin, BulletinCard, BulletinEdit, Group};
-use ticorr_cases::{CasesError, Mechanism};
 
-use super::cases::{fail, mechanism_name};
+use super::cases::{fail, mechanism_label};
 use super::{CsrfForm, Done, PageCtx, render, see_other};
 use crate::extract::Path;
 use crate::i18n::Lang;
 use crate::state::AppState;
 
 fn mechanism(ctx: &PageCtx, m: &str) -> String {
-    m.parse::<Mechanism>()
-        .map(|m| mechanism_name(ctx.lang, m))
-        .unwrap_or_else(|_| m.to_owned())
+    mechanism_label(ctx.lang, m)
 }
 
 fn pick<'a>(ctx: &PageCtx, zh: &'a str, en: &'a str) -> &'a str {

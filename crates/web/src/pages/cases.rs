@@ -110,6 +110,14 @@ pub fn mechanism_name(lang: Lang, m: Mechanism) -> String {
         .unwrap_or_else(|| m.as_str().to_owned())
 }
 
+/// A mechanism id (as stored) in the page's language; an id the platform does not know
+/// stays as it is.
+pub fn mechanism_label(lang: Lang, id: &str) -> String {
+    id.parse::<Mechanism>()
+        .map(|m| mechanism_name(lang, m))
+        .unwrap_or_else(|_| id.to_owned())
+}
+
 /// A published province value (a province, an NBS region or 中国) in the page's language.
 fn area(lang: Lang, v: &str) -> String {
     match lang {

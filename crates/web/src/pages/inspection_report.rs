@@ -193,10 +193,7 @@ pub async fn sections(
         let names: Vec<String> = cases
             .mechanisms
             .iter()
-            .map(|m| match m.parse::<ticorr_cases::Mechanism>() {
-                Ok(m) => super::cases::mechanism_name(tr.lang, m),
-                Err(_) => m.clone(),
-            })
+            .map(|m| super::cases::mechanism_label(tr.lang, m))
             .collect();
         let gap = &mut out.gaps[*i];
         gap.cases = tr.tn(

@@ -270,10 +270,7 @@ async fn clause_cases(
         let names: Vec<String> = cases
             .mechanisms
             .iter()
-            .map(|m| match m.parse::<ticorr_cases::Mechanism>() {
-                Ok(m) => super::cases::mechanism_name(ctx.lang, m),
-                Err(_) => m.clone(),
-            })
+            .map(|m| super::cases::mechanism_label(ctx.lang, m))
             .collect();
         let proposal = proposals
             .iter()

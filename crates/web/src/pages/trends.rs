@@ -39,10 +39,7 @@ struct TrendsPage<'a> {
 
 fn value_label(ctx: &PageCtx, d: Dimension, v: &str) -> String {
     match d {
-        Dimension::Mechanism => v
-            .parse::<ticorr_cases::Mechanism>()
-            .map(|m| super::cases::mechanism_name(ctx.lang, m))
-            .unwrap_or_else(|_| v.to_owned()),
+        Dimension::Mechanism => super::cases::mechanism_label(ctx.lang, v),
         Dimension::Industry => super::standards::industry_name(ctx, v),
         Dimension::Province => match ticorr_platform::refdata::get().region(v) {
             Some(r) if ctx.lang == Lang::Zh => r.name_zh.clone(),
